@@ -1,0 +1,42 @@
+# The two commands a fresh clone needs (see README):
+#   make demo   - set up, then run the main job (the quickstart against the local target)
+#   make test   - set up, then run lint, type checks and the whole test suite
+# Each creates .venv and installs what it needs; nothing is assumed on the machine but
+# python3 (3.10+), node/npm for the labextension, and apt for Chromium (browser tests).
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+PY      = $(BIN)/python
+STAMP   = $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+
+.PHONY: demo test setup lint typecheck pytest clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMP): $(PY) pyproject.toml
+	$(PY) -m pip install --quiet -e ".[azure,local,test]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: setup
+	$(PY) -m jupyter_mlssl.demo
+
+lint: setup
+	$(BIN)/ruff check jupyter_mlssl tests benchmarks
+
+typecheck: setup
+	$(BIN)/mypy
+
+# pytest exits 5 when it collects nothing: that is a broken suite, not a pass.
+pytest: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; exit $$rc
+
+test: lint typecheck pytest
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

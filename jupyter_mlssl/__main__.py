@@ -1,0 +1,3 @@
+from jupyter_mlssl.cli import entry
+
+entry()

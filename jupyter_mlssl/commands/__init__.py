@@ -1,0 +1,64 @@
+"""Verb handlers shared by the CLI and the magics.
+
+A handler turns a parsed namespace into calls on the Python API and returns a report; it
+never prints. ``run`` finds the handler named by the parser (``"module:function"``) and
+imports it only then, so faces stay cheap to load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from jupyter_mlssl.errors import ConfirmationRequired, InputError
+
+
+def _no_progress(message: str) -> None:
+    return None
+
+
+@dataclass
+class Context:
+    """What a face lends a handler: how to confirm, report progress, read the environment.
+
+    ``confirm`` is None where nobody can be asked (a notebook cell, CI): a destructive change
+    then needs ``--yes``. ``cell`` is the ``%%mlssl`` cell body, if any. ``defaults`` holds
+    face-level settings (``%config MlsslMagic.*``) such as a default CA bundle.
+    """
+
+    confirm: Callable[[str], bool] | None = None
+    progress: Callable[[str], None] = _no_progress
+    environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
+    cell: str | None = None
+    defaults: dict[str, Any] = field(default_factory=dict)
+
+    def require_confirmation(self, question: str, yes: bool) -> None:
+        if yes:
+            return
+        if self.confirm is None:
+            raise ConfirmationRequired(f"{question} Add --yes to confirm.")
+        if not self.confirm(question):
+            raise ConfirmationRequired("Not confirmed; nothing was changed.")
+
+    def password(self, var: str | None) -> bytes | None:
+        """The password held in environment variable ``var`` (never taken from argv)."""
+        if not var:
+            return None
+        if var not in self.environ:
+            raise InputError(
+                f"--password-env {var}: no such environment variable; "
+                f"set it first (export {var}=...)"
+            )
+        return self.environ[var].encode("utf-8")
+
+
+def run(args: argparse.Namespace, context: Context | None = None) -> Any:
+    """Run the handler the parser chose for ``args``."""
+    module_name, _, func_name = args.handler.partition(":")
+    module = importlib.import_module(f"jupyter_mlssl.commands.{module_name}")
+    handler = getattr(module, func_name)
+    return handler(args, context or Context())

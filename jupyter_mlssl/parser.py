@@ -1,0 +1,194 @@
+"""The one argparse definition behind both ``mlssl ...`` and ``%mlssl ...``.
+
+Each verb stores ``handler``: a ``"module:function"`` string under ``jupyter_mlssl.commands``.
+Handlers are imported only when their verb runs, so building the parser (which
+``%load_ext`` does) imports nothing heavy. A handler takes the parsed namespace and a
+:class:`jupyter_mlssl.commands.Context` and returns a report.
+
+The contract (verbs, flags, meanings) is DESIGN.md's "Contracts" section: keep it stable.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from typing import NoReturn
+
+from jupyter_mlssl.errors import InputError
+
+PROG = "mlssl"
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """An argparse parser that raises :class:`InputError` instead of exiting.
+
+    The CLI turns that into exit status 2; the magic into a one-line ``UsageError``.
+    ``--help`` still prints and raises ``SystemExit(0)``, which both faces handle.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        raise InputError(f"{self.prog}: {message} (see '{self.prog} --help')")
+
+
+def _verb(sub, name: str, handler: str, help: str, **kw) -> ArgumentParser:
+    parser = sub.add_parser(name, help=help, description=help, **kw)
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def _json(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+
+
+def _change_flags(parser: argparse.ArgumentParser, *, needs_settings: bool) -> None:
+    parser.add_argument("target", metavar="TARGET", help="local://NAME or an ARM resource id")
+    if needs_settings:
+        how = parser.add_argument_group(
+            "certificate",
+            "either a Microsoft-provided certificate (--leaf-domain-label) "
+            "or your own (--cert, --key, --cname)",
+        )
+        how.add_argument("--leaf-domain-label", metavar="L",
+                         help="get a Microsoft-provided certificate for L<6 chars>.<region>...")
+        how.add_argument("--overwrite-existing-domain", action="store_true",
+                         help="with --leaf-domain-label: draw a new name suffix")
+        how.add_argument("--cert", metavar="F", help="certificate file (PEM, DER, PFX or P7B)")
+        how.add_argument("--key", metavar="F", help="private key file")
+        how.add_argument("--cname", metavar="NAME", help="the DNS name clients use")
+        how.add_argument("--password-env", metavar="VAR",
+                         help="environment variable holding the key or PFX password")
+        parser.add_argument("--renew", action="store_true",
+                            help="reissue the certificate (Auto status keeps its name)")
+    parser.add_argument("--dry-run", action="store_true", help="show the plan, change nothing")
+    parser.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    parser.add_argument("--ca-bundle", metavar="FILE",
+                        help="trust store for the verification probe")
+    parser.add_argument("--no-verify", action="store_true",
+                        help="skip DNS and probe verification after the change (no rollback)")
+    _json(parser)
+
+
+def build_parser(prog: str = PROG) -> ArgumentParser:
+    parser = ArgumentParser(
+        prog=prog,
+        description="Secure a deployed machine-learning web service with TLS.",
+    )
+    from jupyter_mlssl._version import __version__
+
+    parser.add_argument("--version", action="version", version=f"jupyter-mlssl {__version__}")
+    sub = parser.add_subparsers(dest="verb", metavar="VERB", parser_class=ArgumentParser)
+    sub.required = True
+
+    # -- cert ------------------------------------------------------------------------------
+    cert = sub.add_parser("cert", help="inspect, convert or create certificates",
+                          description="inspect, convert or create certificates")
+    cert_sub = cert.add_subparsers(dest="cert_verb", metavar="ACTION",
+                                   parser_class=ArgumentParser)
+    cert_sub.required = True
+
+    p = _verb(cert_sub, "inspect", "cert:inspect",
+              "check a certificate (and key) before it goes anywhere")
+    p.add_argument("cert", metavar="CERT", help="PEM, DER, PKCS#12 (.pfx/.p12) or PKCS#7 (.p7b)")
+    p.add_argument("--key", metavar="KEY", help="private key file to match against the leaf")
+    p.add_argument("--cname", metavar="NAME", help="the DNS name the certificate must cover")
+    p.add_argument("--password-env", metavar="VAR",
+                   help="environment variable holding the key or PFX password")
+    p.add_argument("--ca-bundle", metavar="FILE",
+                   help="trust store (PEM); default: Mozilla's, through certifi")
+    _json(p)
+
+    p = _verb(cert_sub, "convert", "cert:convert",
+              "write the form Azure wants: PEM full chain, leaf first, unencrypted PEM key")
+    p.add_argument("input", metavar="INPUT", help="PEM, DER, PKCS#12 or PKCS#7 input")
+    p.add_argument("--out-cert", metavar="FILE", required=True)
+    p.add_argument("--out-key", metavar="FILE")
+    p.add_argument("--key", metavar="KEY", help="a separate private key file to convert")
+    p.add_argument("--password-env", metavar="VAR")
+    p.add_argument("--force", action="store_true", help="overwrite existing output files")
+    _json(p)
+
+    p = _verb(cert_sub, "selfsigned", "cert:selfsigned",
+              "make a self-signed certificate, for development only")
+    p.add_argument("--cname", metavar="NAME", required=True)
+    p.add_argument("--out-cert", metavar="FILE", required=True)
+    p.add_argument("--out-key", metavar="FILE", required=True)
+    p.add_argument("--days", metavar="N", type=int, default=90)
+    p.add_argument("--force", action="store_true", help="overwrite existing output files")
+    _json(p)
+
+    p = _verb(cert_sub, "csr", "cert:csr", "make a private key and a certificate signing request")
+    p.add_argument("--cname", metavar="NAME", required=True)
+    p.add_argument("--san", metavar="NAME", action="append", default=[],
+                   help="another DNS name for the certificate (repeatable)")
+    p.add_argument("--out-csr", metavar="FILE", required=True)
+    p.add_argument("--out-key", metavar="FILE", required=True)
+    p.add_argument("--force", action="store_true", help="overwrite existing output files")
+    _json(p)
+
+    # -- dns / probe -----------------------------------------------------------------------
+    p = _verb(sub, "dns", "dns:check", "does the name resolve, and to the service?")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--expect", metavar="ADDRESS_OR_NAME",
+                   help="an address the name must resolve to, or a name its chain must pass")
+    p.add_argument("--nameserver", metavar="IP[:PORT]", action="append", default=[],
+                   help="ask this nameserver (repeatable); default: the system resolver")
+    p.add_argument("--timeout", metavar="S", type=float, default=3.0)
+    _json(p)
+
+    p = _verb(sub, "probe", "probe:probe", "what a client sees: protocol, chain, trust, expiry")
+    p.add_argument("urls", metavar="URL", nargs="+")
+    p.add_argument("--ca-bundle", metavar="FILE")
+    p.add_argument("--resolve", metavar="HOST:PORT:ADDRESS", action="append", default=[],
+                   help="connect to ADDRESS for HOST:PORT, like curl (repeatable)")
+    p.add_argument("--timeout", metavar="S", type=float, default=5.0)
+    p.add_argument("--concurrency", metavar="N", type=int, default=50)
+    _json(p)
+
+    # -- targets ---------------------------------------------------------------------------
+    p = _verb(sub, "status", "targets:status", "TLS status, name, address and expiry of a target")
+    p.add_argument("target", metavar="TARGET")
+    _json(p)
+
+    p = _verb(sub, "enable", "targets:enable", "turn TLS on")
+    _change_flags(p, needs_settings=True)
+    p = _verb(sub, "update", "targets:update", "change or renew the certificate")
+    _change_flags(p, needs_settings=True)
+    p = _verb(sub, "disable", "targets:disable", "turn TLS off (asks for confirmation)")
+    _change_flags(p, needs_settings=False)
+
+    p = _verb(sub, "apply", "apply:apply",
+              "apply settings given as YAML (the %%%%mlssl cell body, or --file)")
+    _change_flags(p, needs_settings=False)
+    p.add_argument("--file", metavar="FILE", help="YAML file with the desired settings")
+
+    p = _verb(sub, "history", "targets:history", "every change attempted on a target")
+    p.add_argument("target", metavar="TARGET")
+    p.add_argument("--limit", metavar="N", type=int, default=50)
+    _json(p)
+
+    # -- local -----------------------------------------------------------------------------
+    local = sub.add_parser("local", help="run a model as a local scoring service",
+                           description="run a model as a local scoring service")
+    local_sub = local.add_subparsers(dest="local_verb", metavar="ACTION",
+                                     parser_class=ArgumentParser)
+    local_sub.required = True
+    p = _verb(local_sub, "deploy", "local:deploy", "start a scoring service for a model")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--model", metavar="FILE", required=True, help="a pickled fitted model")
+    p.add_argument("--entry-script", metavar="FILE", help="a score.py with init() and run()")
+    _json(p)
+    p = _verb(local_sub, "stop", "local:stop", "stop a local scoring service")
+    p.add_argument("name", metavar="NAME")
+    _json(p)
+    p = _verb(local_sub, "list", "local:list", "list local scoring services")
+    _json(p)
+
+    # -- panel (notebook only; the CLI says so) ---------------------------------------------
+    p = _verb(sub, "panel", "panel:show", "show the widget panel (in a notebook)")
+    p.add_argument("target", metavar="TARGET", nargs="?")
+
+    return parser
+
+
+def parse(argv: Sequence[str], prog: str = PROG) -> argparse.Namespace:
+    return build_parser(prog).parse_args(list(argv))

@@ -1,0 +1,33 @@
+"""Targets: where a model is deployed, and how its TLS settings are read and changed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jupyter_mlssl.errors import InputError
+from jupyter_mlssl.targets.base import Target
+
+LOCAL_SCHEME = "local://"
+
+
+def connect(target: str, *, credential: Any = None, arm_endpoint: str | None = None) -> Target:
+    """Resolve a target id (``local://NAME`` or an ARM resource id) to a :class:`Target`."""
+    target = (target or "").strip()
+    if target.startswith(LOCAL_SCHEME):
+        from jupyter_mlssl.targets.local import LocalTarget
+
+        return LocalTarget.from_id(target)
+    if target.lower().startswith("/subscriptions/"):
+        try:
+            from jupyter_mlssl.targets.azure import connect as azure_connect
+        except ImportError as exc:  # the azure extra is not installed
+            raise InputError(
+                f"{target}: Azure targets need the Azure SDKs: pip install 'jupyter-mlssl[azure]'"
+                f" ({exc.name} is missing)"
+            ) from None
+        return azure_connect(target, credential=credential, arm_endpoint=arm_endpoint)
+    raise InputError(
+        f"{target or '(empty)'}: not a target; use local://NAME or an ARM resource id "
+        "such as /subscriptions/<sub>/resourceGroups/<rg>/providers/"
+        "Microsoft.MachineLearningServices/workspaces/<ws>/computes/<name>"
+    )

@@ -1,0 +1,27 @@
+"""Shared fixtures. Every test gets its own MLSSL_HOME, so no state leaks between tests
+and nothing touches the user's Jupyter data directory."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.pki import TestPKI
+
+
+@pytest.fixture(autouse=True)
+def mlssl_home(tmp_path_factory, monkeypatch):
+    home = tmp_path_factory.mktemp("mlssl-home")
+    monkeypatch.setenv("MLSSL_HOME", str(home))
+    return home
+
+
+@pytest.fixture(scope="session")
+def pki() -> TestPKI:
+    return TestPKI()
+
+
+@pytest.fixture
+def no_ca_env(monkeypatch):
+    """Clear the machine's CA settings for tests that depend on which CAs are trusted."""
+    for var in ("SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        monkeypatch.delenv(var, raising=False)
