@@ -1,0 +1,191 @@
+"""Desired TLS settings written as YAML (the ``%%mlssl apply`` cell body, or ``--file``).
+
+    status: enabled            # enabled | disabled | auto
+    cname: api.contoso.com
+    cert: fullchain.pem        # file paths: key material never goes in a notebook cell
+    key: key.pem
+    password_env: KEY_PASSWORD # the variable holding the key's password, not the password
+
+The text is checked against a small schema before anything else happens, and every error
+names the line it is about. PyYAML's composed node tree carries those marks; building
+values from the nodes (rather than ``safe_load`` then re-finding keys) keeps each value
+tied to its line and lets duplicate keys be refused instead of silently overwritten.
+Values are never echoed in errors for ``cert``/``key``: a pasted key must not reappear.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from jupyter_mlssl.errors import InputError
+
+STATUSES = ("enabled", "disabled", "auto")
+
+#: key -> (python type, description used in errors)
+SCHEMA: dict[str, tuple[type, str]] = {
+    "status": (str, "one of enabled, disabled, auto"),
+    "cname": (str, "a DNS name"),
+    "cert": (str, "a certificate file path"),
+    "key": (str, "a private key file path"),
+    "leaf_domain_label": (str, "a label"),
+    "overwrite_existing_domain": (bool, "true or false"),
+    "renew": (bool, "true or false"),
+    "password_env": (str, "an environment variable name"),
+}
+
+_OWN = ("cert", "key", "cname", "password_env")
+_PEM = "-----BEGIN"
+
+
+@dataclass
+class DesiredOptions:
+    """The YAML's settings, with the line each came from (for later errors)."""
+
+    status: str | None = None
+    cname: str | None = None
+    cert: str | None = None
+    key: str | None = None
+    leaf_domain_label: str | None = None
+    overwrite_existing_domain: bool = False
+    renew: bool = False
+    password_env: str | None = None
+    lines: dict[str, int] = field(default_factory=dict)
+    source: str = "YAML"
+
+    @property
+    def disable(self) -> bool:
+        return self.status == "disabled"
+
+    def where(self, name: str) -> str:
+        """``"<source>, line N"`` for key ``name`` (or just the source)."""
+        line = self.lines.get(name)
+        return f"{self.source}, line {line}" if line else self.source
+
+
+def _fail(source: str, line: int | None, message: str) -> InputError:
+    where = f"{source}, line {line}" if line else source
+    return InputError(f"{where}: {message}")
+
+
+def parse(text: str, *, source: str = "YAML", first_line: int = 1,
+          base_dir: str | Path | None = None) -> DesiredOptions:
+    """Check ``text`` and return its options; raise :class:`InputError` naming the line.
+
+    ``first_line`` is the line number of the text's first line where the user sees it (2 for
+    a ``%%mlssl`` cell body, whose first line is the magic). Relative ``cert``/``key`` paths
+    are resolved against ``base_dir`` (the YAML file's folder) when given.
+    """
+    offset = first_line - 1
+
+    def line_of(node: yaml.Node) -> int:
+        return node.start_mark.line + 1 + offset
+
+    if not text or not text.strip():
+        raise _fail(source, None, "no settings given; write YAML such as 'status: enabled', "
+                    "'cname: ...', 'cert: FILE', 'key: FILE'")
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            raise _fail(source, None, "no settings given (the YAML is empty)")
+        if not isinstance(root, yaml.MappingNode):
+            raise _fail(source, line_of(root),
+                        "expected 'key: value' lines (a mapping), e.g. 'status: enabled'")
+        options = DesiredOptions(source=source)
+        for key_node, value_node in root.value:
+            line = line_of(key_node)
+            name = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            if not isinstance(name, str) or name not in SCHEMA:
+                hint = difflib.get_close_matches(str(name), SCHEMA, n=1)
+                fix = f"did you mean '{hint[0]}'?" if hint else "known keys: " + ", ".join(SCHEMA)
+                raise _fail(source, line, f"unknown key '{name}'; {fix}")
+            if name in options.lines:
+                raise _fail(source, line, f"'{name}' given twice (first on line "
+                            f"{options.lines[name]})")
+            options.lines[name] = line
+            value = loader.construct_object(value_node, deep=True)
+            setattr(options, name, _check_value(name, value, source, line_of(value_node)))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = mark.line + 1 + offset if mark is not None else None
+        problem = exc.problem or exc.context or "not valid YAML"
+        raise _fail(source, where, f"not valid YAML: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise _fail(source, None, f"not valid YAML: {exc}") from None
+    finally:
+        loader.dispose()
+
+    _check_combination(options)
+    if base_dir is not None:
+        for name in ("cert", "key"):
+            value = getattr(options, name)
+            if value and not Path(value).expanduser().is_absolute():
+                setattr(options, name, str(Path(base_dir) / value))
+    return options
+
+
+def _check_value(name: str, value: Any, source: str, line: int) -> Any:
+    kind, described = SCHEMA[name]
+    if value is None:
+        return False if kind is bool else None
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise _fail(source, line, f"{name}: expected {described}, got {value!r}")
+        return value
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        shown = type(value).__name__ if name in ("cert", "key") else repr(value)
+        raise _fail(source, line, f"{name}: expected {described}, got {shown}")
+    text = str(value).strip()
+    if name in ("cert", "key") and _PEM in text:
+        raise _fail(source, line, f"{name}: give a file path, not the PEM text itself "
+                    "(key material must never be written in a notebook)")
+    if name == "status":
+        lowered = text.lower()
+        if lowered not in STATUSES:
+            hint = difflib.get_close_matches(lowered, STATUSES, n=1)
+            fix = f"; did you mean '{hint[0]}'?" if hint else ""
+            raise _fail(source, line, f"status: expected {described}, got {text!r}{fix}")
+        return lowered
+    if name == "password_env" and not text.replace("_", "").isalnum():
+        # Do not echo it: this is where a password typed by mistake would sit.
+        raise _fail(source, line, "password_env: give the NAME of an environment variable "
+                    "holding the password, not the password")
+    if not text:
+        raise _fail(source, line, f"{name}: expected {described}, got an empty value")
+    return text
+
+
+def _check_combination(o: DesiredOptions) -> None:
+    own = [n for n in _OWN if getattr(o, n)]
+    if o.status is None or (o.status == "enabled" and o.leaf_domain_label):
+        # A Microsoft-provided certificate is Azure's status Auto; 'enabled' plus a label
+        # is how the classic SDK spelled it (ssl_enabled=True, ssl_leaf_domain_label=...).
+        o.status = "auto" if o.leaf_domain_label else "enabled"
+    if o.status == "disabled":
+        extra = [n for n in (*_OWN, "leaf_domain_label", "renew", "overwrite_existing_domain")
+                 if getattr(o, n)]
+        if extra:
+            raise _fail(o.source, o.lines.get(extra[0]),
+                        f"{extra[0]}: not used with 'status: disabled'; remove it")
+        return
+    if o.leaf_domain_label and own:
+        raise _fail(o.source, o.lines.get(own[0]),
+                    f"{own[0]}: a Microsoft-provided certificate (leaf_domain_label) and your "
+                    "own certificate exclude each other; keep one")
+    if o.status == "auto" and not o.leaf_domain_label:
+        raise _fail(o.source, o.lines.get("status"),
+                    "status: auto needs leaf_domain_label (the Microsoft-provided name)")
+    if o.overwrite_existing_domain and not o.leaf_domain_label:
+        raise _fail(o.source, o.lines.get("overwrite_existing_domain"),
+                    "overwrite_existing_domain: only used with leaf_domain_label")
+    if o.status == "enabled" and not o.leaf_domain_label:
+        missing = [n for n in ("cert", "key", "cname") if not getattr(o, n)]
+        if missing:
+            raise _fail(o.source, o.lines.get("status"),
+                        f"status: enabled with your own certificate needs cert, key and cname; "
+                        f"missing: {', '.join(missing)}")
