@@ -1,0 +1,121 @@
+"""``%%mlssl apply TARGET`` / ``mlssl apply TARGET --file FILE``: desired settings as YAML.
+
+The YAML is checked first (``settings_yaml``: every error names its line), then the files
+it names are read, then the shared workflow runs: plan shown -> apply -> verify -> record,
+exactly as ``enable``/``update``/``disable`` do. Whether this is an enable, an update, a
+renewal or a disable follows from the target's current state and the YAML's ``status``;
+disabling needs ``--yes`` in a notebook, which has no prompt.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from jupyter_mlssl.commands import Context
+from jupyter_mlssl.errors import InputError
+
+if TYPE_CHECKING:
+    from jupyter_mlssl.settings_yaml import DesiredOptions
+    from jupyter_mlssl.targets.base import SslSettings, Target
+
+
+def action_for(current: SslSettings, desired: SslSettings) -> str:
+    """The workflow action a desired state means, given the current one."""
+    if not desired.tls_on:
+        return "disable"
+    if not current.tls_on:
+        return "enable"
+    return "renew" if desired.renew else "update"
+
+
+def read_options(args: argparse.Namespace, ctx: Context) -> DesiredOptions:
+    """The checked YAML from the cell body or ``--file`` (exactly one of them)."""
+    from jupyter_mlssl import settings_yaml
+
+    cell = ctx.cell if ctx.cell is not None and ctx.cell.strip() else None
+    if cell is not None and args.file:
+        raise InputError("apply: give the settings either in the cell body or with --file, "
+                         "not both")
+    if cell is not None:
+        return settings_yaml.parse(cell, source="%%mlssl cell", first_line=2)
+    if not args.file:
+        raise InputError("apply: no settings; write YAML in the %%mlssl cell body "
+                         "(or pass --file FILE), e.g. 'status: enabled' / 'cname: ...'")
+    path = Path(args.file).expanduser()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        raise InputError(f"{args.file}: cannot read the settings file ({reason}); "
+                         "check the path") from None
+    return settings_yaml.parse(text, source=str(args.file), base_dir=path.parent)
+
+
+def _check_files(options: DesiredOptions) -> None:
+    """A missing cert/key file is reported at its YAML line, before anything is planned."""
+    for name in ("cert", "key"):
+        value = getattr(options, name)
+        if value and not Path(value).expanduser().is_file():
+            raise InputError(f"{options.where(name)}: {name}: {value}: no such file; "
+                             "give the path of the file (relative to the notebook's folder)")
+
+
+def connect(target_id: str, ctx: Context) -> Target:
+    """The target, with the face's credential and cloud for Azure ones."""
+    from jupyter_mlssl import connect as _connect
+
+    arm_endpoint = ctx.defaults.get("arm_endpoint")
+    credential = ctx.defaults.get("credential_object")
+    kind = ctx.defaults.get("credential")
+    if credential is None and kind and target_id.lower().startswith("/subscriptions/"):
+        try:
+            from jupyter_mlssl.targets.azure.credentials import cloud_for, credential_for
+        except ImportError:
+            credential = None  # targets.connect says which extra is missing
+        else:
+            credential = credential_for(str(kind).replace("_", "-"), cloud_for(arm_endpoint))
+    return _connect(target_id, credential=credential, arm_endpoint=arm_endpoint)
+
+
+def apply(args: argparse.Namespace, ctx: Context) -> Any:
+    options = read_options(args, ctx)
+    _check_files(options)
+    password = ctx.password(options.password_env)
+
+    from jupyter_mlssl.targets.settings import settings_from_options
+    from jupyter_mlssl.workflow import change
+
+    target = connect(args.target, ctx)
+    current = target.status().ssl
+    try:
+        desired = settings_from_options(
+            leaf_domain_label=options.leaf_domain_label,
+            overwrite_existing_domain=options.overwrite_existing_domain,
+            cert=options.cert,
+            key=options.key,
+            cname=options.cname,
+            password=password,
+            renew=options.renew,
+            disable=options.disable,
+            current=current,
+        )
+    except InputError as exc:
+        # Point at the YAML line of the file the error is about, when it names one.
+        for name in ("key", "cert", "cname", "leaf_domain_label"):
+            value = getattr(options, name)
+            if value and str(value) in str(exc) and name in options.lines:
+                raise InputError(f"{options.where(name)}: {exc}") from None
+        raise
+    return change(
+        target,
+        desired,
+        action=action_for(current, desired),
+        dry_run=args.dry_run,
+        yes=args.yes,
+        confirm=ctx.confirm,
+        verify=not args.no_verify,
+        ca_bundle=args.ca_bundle,
+        progress=ctx.progress,
+    )

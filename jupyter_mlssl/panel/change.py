@@ -1,0 +1,206 @@
+"""The Change tab: enable, update, renew or disable TLS on the picked target.
+
+Nothing changes without a plan the user has seen: "Show plan" asks the target for one and
+shows it; only then is "Apply" enabled, and any edit to the inputs (or another target)
+disables it again, so what is applied is what was shown. Disabling shows its plan behind a
+confirmation row; the click on "Yes, disable TLS" is the confirmation the CLI asks for.
+The work itself is the shared workflow (plan -> apply -> wait -> verify -> record, rollback
+on failure), exactly what ``%mlssl enable`` runs.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as w
+
+from jupyter_mlssl.commands.apply import action_for
+from jupyter_mlssl.panel.base import FAILED, report_status, show
+
+if TYPE_CHECKING:
+    from jupyter_mlssl.panel.base import PanelContext
+    from jupyter_mlssl.panel.certificate import CertificateTab
+    from jupyter_mlssl.targets.base import Plan, SslSettings, Target
+
+MICROSOFT, OWN = "microsoft", "own"
+
+
+@dataclass
+class Planned:
+    """A plan the user has seen, and what it takes to apply exactly that."""
+
+    target: Target
+    desired: SslSettings
+    action: str
+    plan: Plan
+
+
+class ChangeTab:
+    def __init__(self, context: PanelContext, certificate: CertificateTab) -> None:
+        self.context = context
+        self.certificate = certificate
+        self.planned: Planned | None = None
+        self.mode = w.ToggleButtons(
+            options=[("Microsoft-provided certificate", MICROSOFT), ("Own certificate", OWN)],
+            value=OWN,
+        )
+        self.leaf_label = w.Text(description="Leaf label",
+                                 placeholder="Azure adds 6 characters and the region")
+        self.overwrite = w.Checkbox(description="Overwrite existing domain", indent=False)
+        self.microsoft_box = w.HBox([self.leaf_label, self.overwrite])
+        self.own_summary = w.HTML()
+        self.renew = w.Checkbox(description="Renew the certificate", indent=False)
+        self.plan_button = context.button("Show plan", self.on_plan, icon="list")
+        self.apply_button = context.button("Apply", self.on_apply, style="primary", icon="check",
+                                           enabled_when=lambda: self._can_apply())
+        self.disable_button = context.button("Disable TLS…", self.on_disable, style="danger",
+                                             icon="unlock")
+        self.confirm_text = w.HTML()
+        self.confirm_button = context.button("Yes, disable TLS", self.on_disable_confirmed,
+                                             style="danger",
+                                             enabled_when=lambda: self._can_disable())
+        self.cancel_button = context.button("Cancel", self.on_disable_cancelled)
+        self.confirm_box = w.HBox([self.confirm_text, self.confirm_button, self.cancel_button],
+                                  layout=w.Layout(display="none"))
+        self.out = w.Output()
+        self.widget = w.VBox([
+            self.mode, self.microsoft_box, self.own_summary, self.renew,
+            w.HBox([self.plan_button, self.apply_button, self.disable_button]),
+            self.confirm_box, self.out,
+        ])
+        for widget in (self.mode, self.leaf_label, self.overwrite, self.renew,
+                       context.picker, certificate.cname):
+            widget.observe(self._inputs_changed, names="value")
+        certificate.on_change.append(self._inputs_changed)
+        self._inputs_changed()
+
+    # -- state -----------------------------------------------------------------------------
+    def _can_apply(self) -> bool:
+        p = self.planned
+        return p is not None and p.action != "disable" and not p.plan.blocked
+
+    def _can_disable(self) -> bool:
+        p = self.planned
+        return p is not None and p.action == "disable" and not p.plan.blocked
+
+    def _inputs_changed(self, change: Any = None) -> None:
+        """Any edit invalidates the plan shown: apply only ever applies what was seen."""
+        self.planned = None
+        self.confirm_box.layout.display = "none"
+        microsoft = self.mode.value == MICROSOFT
+        self.microsoft_box.layout.display = "flex" if microsoft else "none"
+        self.own_summary.layout.display = "none" if microsoft else "block"
+        self.own_summary.value = (
+            "From the Certificate tab: " + html.escape(self.certificate.material.describe())
+            + (f" · CNAME {html.escape(self.certificate.cname_value)}"
+               if self.certificate.cname_value else " · no CNAME given")
+        )
+        self.context.refresh_buttons()
+
+    def desired(self, current: SslSettings, *, disable: bool = False) -> SslSettings:
+        """The settings the inputs ask for (keys pass as bytes, never through a widget)."""
+        from jupyter_mlssl.targets.settings import settings_from_options
+
+        if disable:
+            return settings_from_options(disable=True, current=current)
+        if self.mode.value == MICROSOFT:
+            return settings_from_options(
+                leaf_domain_label=self.leaf_label.value.strip() or None,
+                overwrite_existing_domain=self.overwrite.value,
+                renew=self.renew.value,
+                current=current,
+            )
+        material = self.certificate.material
+        password = self.certificate.take_password()
+        return settings_from_options(
+            cert=material.cert,
+            key=material.key.reveal() if material.key is not None else None,
+            cname=self.certificate.cname_value,
+            password=password.reveal() if password is not None else None,
+            renew=self.renew.value,
+            current=current,
+        )
+
+    def _plan(self, *, disable: bool) -> Planned:
+        target = self.context.target()
+        current = target.status().ssl
+        desired = self.desired(current, disable=disable)
+        plan = target.plan(desired)
+        show(self.out, plan)
+        return Planned(target, desired, action_for(current, desired), plan)
+
+    # -- handlers --------------------------------------------------------------------------
+    def on_plan(self, _button: Any = None) -> Plan | None:
+        """Show what applying the inputs would change; enables Apply if nothing blocks it."""
+        self._inputs_changed()
+        with self.context.busy("Planning"):
+            planned = self._plan(disable=False)
+            self.planned = planned
+            if planned.plan.blocked:
+                self.context.say(*report_status(planned.plan, "plan"))
+            else:
+                self.context.say(f"Plan ready: {planned.plan.summary()}. Apply to go ahead.")
+        return self.planned.plan if self.planned else None
+
+    def on_apply(self, _button: Any = None) -> Any:
+        """Apply the plan shown, with progress in the status line."""
+        planned, report = self.planned, None
+        if planned is None:
+            self.context.say("✖ show the plan first: nothing is applied unseen", FAILED)
+            return None
+        with self.context.busy(f"Applying ({planned.action})"):
+            report = self._run(planned)
+        return report
+
+    def on_disable(self, _button: Any = None) -> Plan | None:
+        """Show the plan for turning TLS off, behind a confirmation row."""
+        self._inputs_changed()
+        with self.context.busy("Planning to disable TLS"):
+            planned = self._plan(disable=True)
+            self.planned = planned
+            if planned.plan.blocked:
+                self.context.say(*report_status(planned.plan, "plan"))
+            else:
+                self.confirm_text.value = (
+                    f"<b>Disable TLS on {html.escape(planned.target.id)}?</b> Clients will "
+                    "reach the service over plain HTTP only. "
+                )
+                self.confirm_box.layout.display = "flex"
+                self.context.say("Confirm to disable TLS, or cancel.")
+        return self.planned.plan if self.planned else None
+
+    def on_disable_confirmed(self, _button: Any = None) -> Any:
+        planned, report = self.planned, None
+        self.confirm_box.layout.display = "none"
+        if planned is None or planned.action != "disable":
+            self.context.say("✖ show the disable plan first", FAILED)
+            return None
+        with self.context.busy("Disabling TLS"):
+            report = self._run(planned)
+        return report
+
+    def on_disable_cancelled(self, _button: Any = None) -> None:
+        self._inputs_changed()
+        self.out.clear_output()
+        self.context.say("Nothing was changed.")
+
+    def _run(self, planned: Planned) -> Any:
+        from jupyter_mlssl.workflow import change
+
+        self.planned = None  # a plan is applied once
+        out = self.out
+
+        def progress(message: str) -> None:
+            self.context.progress(message)
+            out.append_stdout(self.context.scrub(message) + "\n")
+
+        out.clear_output()
+        report = change(
+            planned.target, planned.desired, action=planned.action, yes=True, confirm=None,
+            verify=True, ca_bundle=self.context.ca_bundle, progress=progress,
+        )
+        out.append_display_data(report)
+        self.context.say(*report_status(report, planned.action))
+        return report
