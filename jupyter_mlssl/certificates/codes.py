@@ -1,0 +1,75 @@
+"""The certificate finding codes (DESIGN.md, "Contracts") and what each one means here.
+
+=======================  ========  ===================================================
+code                     severity  meaning
+=======================  ========  ===================================================
+unreadable               error     the file cannot be read as what it was given as: it
+                                   is missing, a directory, over 10 MB, truncated or
+                                   corrupt PEM, or a --key file that holds no key (for
+                                   example a certificate given as the key)
+no_certificate           error     readable, but no certificate in it: empty, random
+                                   bytes, a private key or a CSR given as the certificate
+key_password_required    error     the key (or PKCS#12 file) is encrypted, no password
+key_password_wrong       error     the password does not decrypt it
+no_key                   info      no private key was given, so the pair is not checked
+                         warning   a PKCS#12 file without a private key in it
+key_mismatch             error     the key does not belong to the leaf certificate
+expired / not_yet_valid  error     any certificate of the chain, at ``now``
+expiring_soon            warning   the leaf has less than a third of its lifetime, and
+                                   less than 30 days, left (min of the two, so a yearly
+                                   certificate is not flagged four months out)
+hostname_mismatch        error     --cname is not covered by the leaf's SANs
+no_san                   error     the leaf has no subjectAltName (clients ignore the CN)
+                         warning   the subject CN is not among the SANs (CABF 7.1.4.3)
+chain_order              error     the file's certificates are not leaf first, each
+                                   followed by its issuer (servers then present the
+                                   wrong certificate); also certificates that are not
+                                   part of the leaf's chain
+chain_incomplete         error     an issuer is neither in the file nor in the trust store
+untrusted_root           error     the chain ends in a self-signed root the store lacks
+self_signed              error     the leaf is self-signed (warning when the trust store
+                                   given with --ca-bundle holds it, i.e. pinned on purpose)
+ca_certificate_as_leaf   error     the leaf is a CA certificate (or the file holds only CAs)
+weak_key                 error     RSA under 2048 bits, EC under 256 bits, or DSA
+weak_signature           error     SHA-1 or MD5 signature on the leaf or an intermediate
+validity_too_long        warning   longer than the CA/B Forum allows for its issue date
+                                   (398 days; SC-081: 200 / 100 / 47 days from 2026-03-15
+                                   / 2027-03-15 / 2029-03-15)
+converted                info      the input is not the PEM full chain Azure wants (DER,
+                                   PKCS#12, PKCS#7, out of order, or an encrypted key):
+                                   ``mlssl cert convert`` writes that form
+=======================  ========  ===================================================
+"""
+
+from __future__ import annotations
+
+UNREADABLE = "unreadable"
+NO_CERTIFICATE = "no_certificate"
+KEY_PASSWORD_REQUIRED = "key_password_required"
+KEY_PASSWORD_WRONG = "key_password_wrong"
+NO_KEY = "no_key"
+KEY_MISMATCH = "key_mismatch"
+EXPIRED = "expired"
+NOT_YET_VALID = "not_yet_valid"
+EXPIRING_SOON = "expiring_soon"
+HOSTNAME_MISMATCH = "hostname_mismatch"
+NO_SAN = "no_san"
+CHAIN_ORDER = "chain_order"
+CHAIN_INCOMPLETE = "chain_incomplete"
+UNTRUSTED_ROOT = "untrusted_root"
+SELF_SIGNED = "self_signed"
+CA_CERTIFICATE_AS_LEAF = "ca_certificate_as_leaf"
+WEAK_KEY = "weak_key"
+WEAK_SIGNATURE = "weak_signature"
+VALIDITY_TOO_LONG = "validity_too_long"
+CONVERTED = "converted"
+
+#: Codes that mean the input itself is unusable: the CLI exits 2 for them, not 1.
+INPUT_CODES = frozenset({UNREADABLE, NO_CERTIFICATE, KEY_PASSWORD_REQUIRED, KEY_PASSWORD_WRONG})
+
+ALL_CODES = (
+    UNREADABLE, NO_CERTIFICATE, KEY_PASSWORD_REQUIRED, KEY_PASSWORD_WRONG, NO_KEY,
+    KEY_MISMATCH, EXPIRED, NOT_YET_VALID, EXPIRING_SOON, HOSTNAME_MISMATCH, NO_SAN,
+    CHAIN_ORDER, CHAIN_INCOMPLETE, UNTRUSTED_ROOT, SELF_SIGNED, CA_CERTIFICATE_AS_LEAF,
+    WEAK_KEY, WEAK_SIGNATURE, VALIDITY_TOO_LONG, CONVERTED,
+)

@@ -1,0 +1,100 @@
+"""``inspect``: load a certificate in any form and run every check on it.
+
+The order of the findings is the order a user should fix things in: unusable input first,
+then the form of the file, then the key, then validity, names, trust and strength.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+from jupyter_mlssl.certificates import checks, codes
+from jupyter_mlssl.certificates.chain import PathVerdict, TrustStore, trust_store, verify_chain
+from jupyter_mlssl.certificates.loading import LoadedCertificate, Source, load
+from jupyter_mlssl.certificates.report import CertificateInfo, CertificateReport
+from jupyter_mlssl.errors import InputError
+from jupyter_mlssl.reports import Finding, Severity
+
+
+def inspect(cert: Source, *, key: Source | None = None, cname: str | None = None,
+            password: bytes | str | None = None,
+            ca_bundle: str | os.PathLike[str] | None = None, now: dt.datetime | None = None,
+            name: str | None = None, key_name: str | None = None) -> CertificateReport:
+    """Check a certificate (and its key) before it goes anywhere.
+
+    ``cert``/``key``: a path or the file's bytes (``name``/``key_name`` label bytes in
+    messages). ``password`` opens a PKCS#12 file or an encrypted key. ``ca_bundle``: a PEM
+    trust store; by default Mozilla's through certifi (SSL_CERT_FILE is not read: the
+    question is what clients will trust). ``now``: an aware datetime, for tests. Never raises
+    for bad input: it becomes a finding, and ``exit_status`` is 2.
+    """
+    when = now or dt.datetime.now(dt.timezone.utc)
+    loaded = load(cert, key=key, password=password, name=name, key_name=key_name)
+    return report_for(loaded, cname=cname, ca_bundle=ca_bundle, now=when)
+
+
+def report_for(loaded: LoadedCertificate, *, cname: str | None = None,
+               ca_bundle: str | os.PathLike[str] | None = None,
+               now: dt.datetime | None = None) -> CertificateReport:
+    """The checks on an already loaded certificate (the panel and the workflow reuse loads)."""
+    when = now or dt.datetime.now(dt.timezone.utc)
+    report = CertificateReport(source=loaded.source, format=loaded.format,
+                               key_source=loaded.key_source, cname=cname)
+    findings = list(loaded.findings)
+    if loaded.input_problem is not None or not loaded.certificates:
+        report.findings = findings
+        return report
+
+    store: TrustStore | None = None
+    try:
+        store = trust_store(ca_bundle)
+    except InputError as exc:
+        findings.append(Finding(codes.UNREADABLE, Severity.ERROR, exc.message))
+
+    findings += checks.check_key(loaded)
+    findings += checks.check_validity(loaded, when)
+    findings += checks.check_names(loaded, cname)
+    findings += checks.check_leaf_kind(loaded, store)
+    verdict: PathVerdict | None = None
+    if store is not None:
+        report.trust_store = store.name
+        verdict = verify_chain(loaded.certificates, loaded.path_length, store, when)
+        report.trusted = verdict.status == "trusted"
+        findings += checks.check_trust(loaded, verdict, store, findings)
+    findings += checks.check_strength(loaded)
+    findings += checks.check_lifetime(loaded)
+
+    report.findings = _ordered(findings)
+    report.certificates = [
+        CertificateInfo.from_certificate(cert, _role(loaded, index), when)
+        for index, cert in enumerate(loaded.certificates)
+    ]
+    leaf = report.certificates[0]
+    report.leaf_fingerprint = leaf.fingerprint_sha256
+    report.not_after = leaf.not_after
+    report.days_left = leaf.days_left
+    report.chain_pem = loaded.chain_pem()
+    return report
+
+
+def _role(loaded: LoadedCertificate, index: int) -> str:
+    from jupyter_mlssl.certificates.chain import is_ca, self_issued
+
+    cert = loaded.certificates[index]
+    if index == 0:
+        return "leaf"
+    if self_issued(cert):
+        return "root"
+    if index < loaded.path_length or is_ca(cert):
+        return "intermediate"
+    return "unrelated"
+
+
+_SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+
+
+def _ordered(findings: list[Finding]) -> list[Finding]:
+    """Errors first, then warnings, then notes; within each, the order they were found."""
+    unique = list(dict.fromkeys(findings))
+    return sorted(unique, key=lambda f: _SEVERITY_ORDER.get(f.severity, 3))
