@@ -89,3 +89,13 @@ def unload_ipython_extension(ipython: Any) -> None:
     from jupyter_mlssl.magics import unload_ipython_extension as _unload
 
     _unload(ipython)
+
+
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    """Where JupyterLab finds the prebuilt labextension inside this package (dev installs)."""
+    return [{"src": "labextension", "dest": "jupyter-mlssl"}]
+
+
+def _jupyter_server_extension_points() -> list[dict[str, str]]:
+    """The server extension lives in its own module, so importing this package stays light."""
+    return [{"module": "jupyter_mlssl.server_extension"}]
