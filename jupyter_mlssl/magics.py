@@ -171,7 +171,9 @@ class MlsslMagic(Magics, Configurable):
         self._parser: ArgumentParser | None = None
         #: the last report a verb returned, even when the cell failed on it
         self.last_report: Any = None
-        if shell is not None:
+        # `%config MlsslMagic.x = ...` finds us through shell.configurables; recent IPython's
+        # Magics.__init__ already appends, older ones do not.
+        if shell is not None and self not in shell.configurables:
             shell.configurables.append(self)
 
     # -- parsing ---------------------------------------------------------------------------
@@ -291,5 +293,5 @@ def unload_ipython_extension(ipython: Any) -> None:
     instance = manager.registry.pop("MlsslMagic", None)
     for kind in ("line", "cell"):
         manager.magics[kind].pop("mlssl", None)
-    if instance is not None and instance in ipython.configurables:
-        ipython.configurables.remove(instance)
+    if instance is not None:
+        ipython.configurables[:] = [c for c in ipython.configurables if c is not instance]
