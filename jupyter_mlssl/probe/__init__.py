@@ -1,0 +1,144 @@
+"""What a client sees at an HTTPS URL: one verdict per URL, for one endpoint or a fleet.
+
+Per URL: resolve (honouring curl-style ``resolve`` overrides), connect, TLS handshake with
+SNI and verification off, capture the presented chain, protocol and cipher; verify the chain
+with cryptography against the trust store (no CN fallback); one HTTP request on the same
+connection (status, ``Server``, HSTS); and, for an https URL, whether plain http on port 80
+redirects. Timings for each stage. The verdicts, worst first, are
+:data:`~jupyter_mlssl.probe.verdict.WORST_FIRST`; ``ProbeResult.problems`` lists all that
+apply and ``error`` says why, worst first.
+
+    >>> report = probe_many(["https://api.contoso.com/", "https://iris.local:8443/"])
+    >>> report.to_frame()
+
+The synchronous functions also work inside a running event loop (a Jupyter kernel has one):
+they then run the probes on a worker thread. Coroutines can ``await aprobe_many(...)``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import datetime as dt
+import math
+import os
+from collections.abc import Callable, Coroutine, Iterable
+from typing import Any, TypeVar
+
+from jupyter_mlssl.errors import InputError
+from jupyter_mlssl.probe.endpoint import Endpoint, parse_resolve, parse_url
+from jupyter_mlssl.probe.report import CertSummary, ProbeReport, ProbeResult, Timings
+from jupyter_mlssl.probe.verdict import VERDICTS, WORST_FIRST, load_trust_store
+
+__all__ = [
+    "VERDICTS",
+    "WORST_FIRST",
+    "CertSummary",
+    "ProbeReport",
+    "ProbeResult",
+    "Timings",
+    "aprobe_many",
+    "probe",
+    "probe_many",
+]
+
+T = TypeVar("T")
+
+
+def probe(
+    url: str,
+    *,
+    ca_bundle: str | os.PathLike[str] | None = None,
+    resolve: Iterable[str] = (),
+    timeout: float = 5.0,
+    now: dt.datetime | None = None,
+    redirect_port: int | None = 80,
+) -> ProbeReport:
+    """Probe one URL; a :class:`ProbeReport` with one result (``report.results[0]``)."""
+    return probe_many([url], ca_bundle=ca_bundle, resolve=resolve, timeout=timeout,
+                      concurrency=1, now=now, redirect_port=redirect_port)
+
+
+def probe_many(
+    urls: Iterable[str],
+    *,
+    ca_bundle: str | os.PathLike[str] | None = None,
+    resolve: Iterable[str] = (),
+    timeout: float = 5.0,
+    concurrency: int = 50,
+    now: dt.datetime | None = None,
+    redirect_port: int | None = 80,
+) -> ProbeReport:
+    """Probe every URL, at most ``concurrency`` at once; one table, in input order.
+
+    ``ca_bundle``: a PEM file of trusted CAs; by default ``SSL_CERT_FILE`` when it names a
+    file, else Mozilla's store (certifi). ``resolve``: ``HOST:PORT:ADDRESS`` overrides, as
+    curl's ``--resolve``. ``timeout``: seconds per probe. ``now``: the moment to judge
+    validity at (default: now). ``redirect_port``: where to look for plain http that should
+    redirect to https (None: do not look).
+    """
+    return _run_sync(lambda: aprobe_many(
+        urls, ca_bundle=ca_bundle, resolve=resolve, timeout=timeout, concurrency=concurrency,
+        now=now, redirect_port=redirect_port,
+    ))
+
+
+async def aprobe_many(
+    urls: Iterable[str],
+    *,
+    ca_bundle: str | os.PathLike[str] | None = None,
+    resolve: Iterable[str] = (),
+    timeout: float = 5.0,
+    concurrency: int = 50,
+    now: dt.datetime | None = None,
+    redirect_port: int | None = 80,
+) -> ProbeReport:
+    """:func:`probe_many` for code already running in an event loop."""
+    from jupyter_mlssl.probe.runner import probe_all
+
+    endpoints, overrides = _inputs(urls, resolve, timeout, concurrency, redirect_port)
+    trust = load_trust_store(ca_bundle)
+    results = await probe_all(
+        endpoints, overrides=overrides, trust=trust, timeout=timeout,
+        concurrency=concurrency, now=now, redirect_port=redirect_port,
+    )
+    return ProbeReport(results=results)
+
+
+def _inputs(
+    urls: Iterable[str],
+    resolve: Iterable[str],
+    timeout: float,
+    concurrency: int,
+    redirect_port: int | None,
+) -> tuple[list[Endpoint], dict[tuple[str, int], str]]:
+    if isinstance(urls, str):
+        urls = [urls]
+    endpoints = [parse_url(u) for u in urls]
+    if not endpoints:
+        raise InputError("probe: no URL given; name at least one https://HOST/")
+    if isinstance(resolve, str):
+        resolve = [resolve]
+    overrides = parse_resolve(resolve)
+    if not (isinstance(timeout, int | float) and math.isfinite(timeout) and timeout > 0):
+        raise InputError(f"--timeout {timeout}: give a positive number of seconds")
+    if not (isinstance(concurrency, int) and concurrency >= 1):
+        raise InputError(f"--concurrency {concurrency}: give a whole number, 1 or more")
+    if redirect_port is not None and not 0 < redirect_port < 65536:
+        raise InputError(f"redirect_port {redirect_port}: give a TCP port, or None")
+    return endpoints, overrides
+
+
+def _run_sync(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a coroutine to completion from synchronous code, even inside a running loop.
+
+    ``asyncio.run`` refuses to nest; a Jupyter kernel always has a loop running, so there
+    the coroutine gets its own loop on a worker thread while this thread waits.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make())
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="mlssl-probe") as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()
+

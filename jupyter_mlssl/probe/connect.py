@@ -1,0 +1,223 @@
+"""Reach the endpoint: resolve, connect, and shake hands without verifying.
+
+Verification is off during the handshake on purpose: a client that verifies hangs up on a
+broken chain before we can see it. We capture what the server presents and judge it
+afterwards (``verdict.py``). The client context is permissive (TLS 1.0 and up, OpenSSL
+security level 0) for the same reason: a TLS 1.0-only server or an RSA-1024 leaf must still
+complete a handshake so that we can say *what* is wrong with it, rather than a bare
+"handshake failed". The negotiated protocol is judged afterwards, too.
+
+Every failure becomes a :class:`ProbeFailure` carrying its verdict and one sentence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import ipaddress
+import socket
+import ssl
+import time
+import warnings
+from dataclasses import dataclass
+
+from jupyter_mlssl.probe.endpoint import Endpoint
+
+
+class ProbeFailure(Exception):
+    """The probe could not get past a stage; ``verdict`` says which way it failed."""
+
+    def __init__(self, verdict: str, message: str) -> None:
+        super().__init__(message)
+        self.verdict = verdict
+        self.message = message
+
+
+@functools.lru_cache(maxsize=1)
+def client_context() -> ssl.SSLContext:
+    """One context per process: building one (and its cipher list) costs a handshake's worth
+    of CPU, and an SSLContext is safe to share between connections and threads."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # TLSVersion.TLSv1 is deprecated
+        ctx.minimum_version = ssl.TLSVersion.TLSv1
+    ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+    ctx.set_alpn_protocols(["http/1.1"])  # we speak HTTP/1.1 on this connection afterwards
+    return ctx
+
+
+def _remaining(deadline: float) -> float:
+    return max(0.0, deadline - time.perf_counter())
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+async def resolve(
+    endpoint: Endpoint, overrides: dict[tuple[str, int], str], deadline: float
+) -> str:
+    """The address to connect to: a ``--resolve`` override, an IP literal, else DNS."""
+    override = overrides.get((endpoint.host, endpoint.port))
+    if override is not None:
+        return override
+    if _is_ip(endpoint.host):
+        return endpoint.host
+    loop = asyncio.get_running_loop()
+    try:
+        infos = await asyncio.wait_for(
+            loop.getaddrinfo(endpoint.host, endpoint.port, type=socket.SOCK_STREAM),
+            _remaining(deadline),
+        )
+    except asyncio.TimeoutError:
+        raise ProbeFailure(
+            "timeout", f"{endpoint.host} did not resolve in time (system resolver)"
+        ) from None
+    except (socket.gaierror, UnicodeError) as exc:
+        reason = exc.strerror if isinstance(exc, socket.gaierror) and exc.strerror else exc
+        raise ProbeFailure(
+            "dns_error", f"{endpoint.host} does not resolve ({reason}): check its DNS record"
+        ) from None
+    # Prefer IPv4 when both exist: it is what most clients end up on, and what Azure serves.
+    infos.sort(key=lambda info: info[0] != socket.AF_INET)
+    return str(infos[0][4][0])
+
+
+@dataclass
+class Connection:
+    reader: asyncio.StreamReader
+    writer: asyncio.StreamWriter
+    connect_ms: float
+    tls_ms: float | None = None
+    protocol: str | None = None
+    cipher: str | None = None
+    chain: list[bytes] | None = None
+
+    def abort(self) -> None:
+        # No close_notify exchange: it would add a round trip to every probe for nothing.
+        transport = self.writer.transport
+        if not transport.is_closing():
+            transport.abort()
+
+
+async def connect(
+    endpoint: Endpoint, address: str, deadline: float
+) -> Connection:
+    """TCP connect, then (for https) the TLS handshake with SNI, timing each."""
+    loop = asyncio.get_running_loop()
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setblocking(False)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    where = f"{address}:{endpoint.port}"
+    start = time.perf_counter()
+    try:
+        await asyncio.wait_for(loop.sock_connect(sock, (address, endpoint.port)),
+                               _remaining(deadline))
+    except asyncio.TimeoutError:
+        sock.close()
+        raise ProbeFailure("timeout", f"no TCP connection to {where} in time") from None
+    except ConnectionRefusedError:
+        sock.close()
+        raise ProbeFailure(
+            "refused", f"{where} refused the connection: nothing listens on port {endpoint.port}"
+        ) from None
+    except OSError as exc:
+        sock.close()
+        raise ProbeFailure("refused", f"cannot connect to {where}: {exc.strerror or exc}") from None
+    connected = time.perf_counter()
+    connect_ms = (connected - start) * 1000
+
+    if not endpoint.tls:
+        reader, writer = await asyncio.open_connection(sock=sock)
+        return Connection(reader, writer, connect_ms)
+
+    # An IP literal as server_hostname sends no SNI but still matches an IP SAN (tls-notes 7).
+    try:
+        reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(
+                sock=sock, ssl=client_context(), server_hostname=endpoint.host,
+                ssl_handshake_timeout=max(_remaining(deadline), 0.001),
+            ),
+            _remaining(deadline),
+        )
+    except asyncio.TimeoutError:
+        sock.close()
+        raise ProbeFailure(
+            "timeout", f"{where} accepted the connection but did not finish the TLS handshake "
+                       "in time"
+        ) from None
+    except ssl.SSLError as exc:
+        sock.close()
+        raise _handshake_failure(exc, where) from None
+    except OSError as exc:  # ConnectionResetError, "connection lost", ...
+        sock.close()
+        raise ProbeFailure(
+            "handshake_failed",
+            f"{where} closed the connection during the TLS handshake "
+            f"({exc.strerror or exc or type(exc).__name__})",
+        ) from None
+    tls_ms = (time.perf_counter() - connected) * 1000
+    sslobj = writer.get_extra_info("ssl_object")
+    cipher = sslobj.cipher()
+    return Connection(
+        reader, writer, connect_ms, tls_ms,
+        protocol=sslobj.version(),
+        cipher=cipher[0] if cipher else None,
+        chain=presented_chain(sslobj),
+    )
+
+
+def presented_chain(sslobj: ssl.SSLObject) -> list[bytes]:
+    """The certificates the server sent, leaf first, as DER.
+
+    Public since Python 3.13 (``get_unverified_chain``, DER bytes); before, the same call
+    lives on the private ``_sslobj`` and returns ``_ssl.Certificate`` objects (tls-notes 7).
+    """
+    getter = getattr(sslobj, "get_unverified_chain", None)
+    if getter is None:
+        inner = getattr(sslobj, "_sslobj", None)
+        getter = getattr(inner, "get_unverified_chain", None)
+    chain = getter() if getter is not None else None
+    if chain:
+        return [
+            c if isinstance(c, bytes)
+            else c.public_bytes(ssl._ssl.ENCODING_DER)  # type: ignore[attr-defined]
+            for c in chain
+        ]
+    leaf = sslobj.getpeercert(binary_form=True)  # works under CERT_NONE
+    return [leaf] if leaf else []
+
+
+#: OpenSSL reasons meaning "what came back is not TLS at all" (e.g. an HTTP 400 page).
+_NOT_TLS = {
+    "WRONG_VERSION_NUMBER", "HTTP_REQUEST", "HTTPS_PROXY_REQUEST", "UNKNOWN_PROTOCOL",
+    "PACKET_LENGTH_TOO_LONG", "RECORD_LAYER_FAILURE", "UNEXPECTED_RECORD",
+}
+#: ...and "we share no protocol version": the server speaks only something older than 1.0.
+_TOO_OLD = {"UNSUPPORTED_PROTOCOL", "TLSV1_ALERT_PROTOCOL_VERSION", "NO_PROTOCOLS_AVAILABLE"}
+
+
+def _handshake_failure(exc: ssl.SSLError, where: str) -> ProbeFailure:
+    reason = str(getattr(exc, "reason", "") or "").upper()
+    text = getattr(exc, "reason", None) or str(exc)
+    if reason in _NOT_TLS or "WRONG VERSION NUMBER" in str(exc).upper():
+        return ProbeFailure(
+            "not_tls", f"{where} does not speak TLS ({text}): is this a plain HTTP port? "
+                       "Use http:// or enable TLS on it"
+        )
+    if reason in _TOO_OLD:
+        return ProbeFailure(
+            "protocol_too_old", f"{where} offers no TLS version this client speaks ({text})"
+        )
+    if isinstance(exc, ssl.SSLEOFError) or "EOF" in reason:
+        return ProbeFailure(
+            "handshake_failed", f"{where} closed the connection during the TLS handshake"
+        )
+    return ProbeFailure("handshake_failed", f"TLS handshake with {where} failed ({text})")

@@ -1,0 +1,119 @@
+"""One HTTP/1.1 request: does the service still answer, and what does it say about itself?
+
+We read the status line and headers only (``Server``, ``Strict-Transport-Security``,
+``Location``), never the body: the probe must not download a model's output, and stopping
+after the headers keeps it to one round trip. Headers are parsed by the standard library's
+``http.client.parse_headers`` rather than by hand.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+import io
+import time
+from dataclasses import dataclass
+
+from jupyter_mlssl.probe.endpoint import Endpoint
+
+#: Enough for any sane header block; a server sending more is cut off, not followed.
+MAX_HEADER_BYTES = 64 * 1024
+USER_AGENT = "jupyter-mlssl-probe"
+
+
+@dataclass
+class HttpAnswer:
+    status: int | None = None
+    server: str | None = None
+    hsts: str | None = None
+    location: str | None = None
+    first_byte_ms: float | None = None
+    error: str | None = None
+
+
+def request_bytes(endpoint: Endpoint, host_header: str | None = None) -> bytes:
+    return (
+        f"GET {endpoint.target} HTTP/1.1\r\n"
+        f"Host: {host_header or endpoint.host_header}\r\n"
+        f"User-Agent: {USER_AGENT}\r\n"
+        "Accept: */*\r\n"
+        "Connection: close\r\n\r\n"
+    ).encode("ascii", "replace")
+
+
+def send(writer: asyncio.StreamWriter, request: bytes) -> float:
+    """Write the request now; return when it left, for the first-byte timing."""
+    writer.write(request)
+    return time.perf_counter()
+
+
+async def read_answer(reader: asyncio.StreamReader, sent: float, timeout: float) -> HttpAnswer:
+    """Read up to the end of the headers, within ``timeout`` seconds."""
+    answer = HttpAnswer()
+    try:
+        buffer = await asyncio.wait_for(_read_head(reader, answer, sent), timeout)
+    except asyncio.TimeoutError:
+        answer.error = f"no HTTP response within {timeout:.3g} s"
+        return answer
+    except OSError as exc:  # reset, TLS alert after the handshake...
+        answer.error = f"the connection failed during the HTTP request ({exc})"
+        return answer
+    if not buffer:
+        answer.error = "the server closed the connection without an HTTP response"
+        return answer
+    head = buffer.split(b"\r\n\r\n", 1)[0]
+    status_line, _, header_block = head.partition(b"\r\n")
+    parts = status_line.split(None, 2)
+    if len(parts) < 2 or not parts[0].startswith(b"HTTP/") or not parts[1].isdigit():
+        answer.error = f"not an HTTP response: {status_line[:60]!r}"
+        return answer
+    answer.status = int(parts[1])
+    headers = http.client.parse_headers(io.BytesIO(header_block + b"\r\n\r\n"))
+    answer.server = headers.get("Server")
+    answer.hsts = headers.get("Strict-Transport-Security")
+    answer.location = headers.get("Location")
+    return answer
+
+
+async def _read_head(reader: asyncio.StreamReader, answer: HttpAnswer, sent: float) -> bytes:
+    buffer = b""
+    while b"\r\n\r\n" not in buffer and len(buffer) <= MAX_HEADER_BYTES:
+        chunk = await reader.read(16384)
+        if not chunk:
+            break
+        if answer.first_byte_ms is None:
+            answer.first_byte_ms = (time.perf_counter() - sent) * 1000
+        buffer += chunk
+    return buffer
+
+
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
+async def http_redirects(
+    endpoint: Endpoint, address: str, port: int, timeout: float
+) -> tuple[bool | None, str]:
+    """Does plain http on ``port`` send clients to https?
+
+    Returns (True, location) for a redirect to an https URL, (False, why) for an answer that
+    does not redirect there, (None, why) when nothing answers. Never raises: it is advice,
+    not a verdict.
+    """
+    where = f"{address}:{port}"
+    writer = None
+    try:
+        reader, writer = await asyncio.wait_for(asyncio.open_connection(address, port), timeout)
+        host_header = endpoint.host if port == 80 else f"{endpoint.host}:{port}"
+        sent = send(writer, request_bytes(endpoint, host_header))
+        answer = await read_answer(reader, sent, timeout)
+    except (OSError, asyncio.TimeoutError) as exc:
+        return None, f"nothing answers plain http on {where} ({exc or type(exc).__name__})"
+    finally:
+        if writer is not None:
+            writer.transport.abort()
+    if answer.status is None:
+        return None, f"plain http on {where}: {answer.error}"
+    location = answer.location or ""
+    if answer.status in REDIRECTS and location.lower().startswith("https://"):
+        return True, location
+    return False, f"plain http on {where} answers {answer.status} without redirecting to https"

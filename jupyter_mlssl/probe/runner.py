@@ -1,0 +1,161 @@
+"""One probe, start to finish, and many of them under a concurrency bound.
+
+The critical path of a probe is: resolve, TCP connect, TLS handshake, send the HTTP request,
+read the response headers. Everything else is arranged around it so it adds no round trip:
+the chain is verified while the HTTP request is in flight, and the plain-http redirect
+check runs as a side task that starts at the same moment and is awaited only after the
+timings are taken (it is advice about port 80, not part of what a client of this URL waits
+for).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+from collections.abc import Sequence
+
+from jupyter_mlssl.probe import http
+from jupyter_mlssl.probe.connect import Connection, ProbeFailure, connect, resolve
+from jupyter_mlssl.probe.endpoint import Endpoint
+from jupyter_mlssl.probe.report import ProbeResult, Timings
+from jupyter_mlssl.probe.verdict import (
+    MODERN_PROTOCOLS,
+    TrustStore,
+    assess,
+    days_left,
+    worst_first,
+)
+
+UTC = dt.timezone.utc
+
+
+def _ms_since(start: float) -> float:
+    return (time.perf_counter() - start) * 1000
+
+
+async def probe_endpoint(
+    endpoint: Endpoint,
+    *,
+    overrides: dict[tuple[str, int], str],
+    trust: TrustStore,
+    timeout: float,
+    now: dt.datetime | None = None,
+    redirect_port: int | None = 80,
+) -> ProbeResult:
+    start = time.perf_counter()
+    deadline = start + timeout
+    result = ProbeResult(url=endpoint.url, host=endpoint.host, port=endpoint.port)
+    timings = result.timings = Timings()
+    problems: dict[str, str] = {}
+    redirect: asyncio.Task[tuple[bool | None, str]] | None = None
+    conn: Connection | None = None
+    try:
+        result.address = await resolve(endpoint, overrides, deadline)
+        timings.dns_ms = _ms_since(start)
+        conn = await connect(endpoint, result.address, deadline)
+        timings.connect_ms = conn.connect_ms
+        timings.tls_ms = conn.tls_ms
+        result.protocol, result.cipher = conn.protocol, conn.cipher
+
+        sent = http.send(conn.writer, http.request_bytes(endpoint))
+        if endpoint.tls and redirect_port:
+            address = overrides.get((endpoint.host, redirect_port), result.address)
+            redirect = asyncio.ensure_future(
+                http.http_redirects(endpoint, address, redirect_port,
+                                    max(deadline - time.perf_counter(), 0.0))
+            )
+        if endpoint.tls:
+            # CPU work while the request is on the wire: it costs no wall time there.
+            _judge_tls(result, conn, endpoint, trust, now, problems)
+        answer = await http.read_answer(conn.reader, sent, max(deadline - time.perf_counter(),
+                                                               0.0))
+        timings.first_byte_ms = answer.first_byte_ms
+        result.http_status, result.server, result.hsts = answer.status, answer.server, answer.hsts
+        result.http_error = answer.error
+    except ProbeFailure as failure:
+        problems[failure.verdict] = failure.message
+    finally:
+        if conn is not None:
+            conn.abort()
+    timings.total_ms = _ms_since(start)
+
+    if redirect is not None:
+        try:
+            result.http_redirect, _detail = await asyncio.wait_for(
+                redirect, max(deadline - time.perf_counter(), 0.0) + 0.05
+            )
+        except asyncio.TimeoutError:
+            result.http_redirect = None
+
+    order = worst_first(problems)
+    result.verdict = order[0]
+    if problems:
+        result.problems = order
+        result.error = "; ".join(f"{v}: {problems[v]}" if i else problems[v]
+                                 for i, v in enumerate(order))
+    return result
+
+
+def _judge_tls(
+    result: ProbeResult,
+    conn: Connection,
+    endpoint: Endpoint,
+    trust: TrustStore,
+    now: dt.datetime | None,
+    problems: dict[str, str],
+) -> None:
+    if conn.protocol not in MODERN_PROTOCOLS:
+        problems["protocol_too_old"] = (
+            f"the server negotiated {conn.protocol}, which modern clients refuse: "
+            "enable TLS 1.2 and 1.3"
+        )
+    if not conn.chain:
+        problems["handshake_failed"] = "the server presented no certificate"
+        return
+    when = _as_utc(now) if now is not None else dt.datetime.now(UTC)
+    try:
+        assessment = assess(conn.chain, endpoint.host, trust, when)
+    except ValueError as exc:  # a certificate cryptography cannot parse
+        problems["handshake_failed"] = f"the server presented an unreadable certificate ({exc})"
+        return
+    problems.update({k: v for k, v in assessment.problems.items() if k not in problems})
+    result.chain = assessment.chain
+    result.trusted = assessment.trusted
+    result.hostname_ok = assessment.hostname_ok
+    leaf = assessment.chain[0]
+    result.leaf_fingerprint = leaf.fingerprint
+    result.not_after = leaf.not_after
+    result.days_left = days_left(leaf.not_after, when)
+
+
+def _as_utc(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+async def probe_all(
+    endpoints: Sequence[Endpoint],
+    *,
+    overrides: dict[tuple[str, int], str],
+    trust: TrustStore,
+    timeout: float,
+    concurrency: int,
+    now: dt.datetime | None = None,
+    redirect_port: int | None = 80,
+) -> list[ProbeResult]:
+    """Probe every endpoint, at most ``concurrency`` at a time; results in input order.
+
+    Each probe's timeout starts when it gets its turn, not when it was queued.
+    """
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(endpoint: Endpoint) -> ProbeResult:
+        async with gate:
+            return await probe_endpoint(
+                endpoint, overrides=overrides, trust=trust, timeout=timeout, now=now,
+                redirect_port=redirect_port,
+            )
+
+    if len(endpoints) == 1:  # no task machinery for the common single probe
+        return [await one(endpoints[0])]
+    return list(await asyncio.gather(*(one(e) for e in endpoints)))

@@ -1,0 +1,535 @@
+"""From a presented chain to verdicts: what a browser-like client would think of it.
+
+The handshake ran with verification off, so that a broken chain still shows us its
+certificates. Here we verify it with cryptography's ``x509.verification`` (RFC 5280 path
+building plus the CA/B Forum web PKI profile; no CN fallback), against the trust store the
+user's Python would use. That verifier raises one exception class with a free-text message
+and stops at the first problem (tls-notes.md 1.4), so around it we run our own checks for
+what it does not report or cannot tell apart: dates of each certificate, leaf key strength,
+SHA-1/MD5 signatures, and "candidates exhausted", which means any of self-signed, untrusted
+root or missing intermediate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import ipaddress
+import math
+import os
+import re
+import threading
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+from cryptography.x509.oid import NameOID
+from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
+
+from jupyter_mlssl.errors import InputError
+from jupyter_mlssl.probe.report import CertSummary
+
+UTC = dt.timezone.utc
+
+#: Every verdict, worst first. One URL gets one verdict: the first of these that applies.
+#: Why this order: a failure to reach the server hides everything behind it, so those come
+#: first, in the order a client meets them (name, TCP, TLS). Then what breaks *every* modern
+#: client whatever it trusts (an obsolete protocol, a certificate out of date or for another
+#: name), then what breaks clients by trust (self-signed, unknown root, missing
+#: intermediate: some browsers fetch a missing intermediate, so that one is the mildest),
+#: then weak crypto, which modern clients reject but which is fixed by reissuing.
+WORST_FIRST: tuple[str, ...] = (
+    "dns_error",
+    "refused",
+    "timeout",
+    "not_tls",
+    "handshake_failed",
+    "protocol_too_old",
+    "expired",
+    "not_yet_valid",
+    "hostname_mismatch",
+    "self_signed",
+    "untrusted_root",
+    "incomplete_chain",
+    "weak_signature",
+    "weak_key",
+    "ok",
+)
+VERDICTS = frozenset(WORST_FIRST)
+_RANK = {v: i for i, v in enumerate(WORST_FIRST)}
+
+#: Protocols a modern client still speaks (Mozilla "intermediate": TLS 1.2 and 1.3).
+MODERN_PROTOCOLS = frozenset({"TLSv1.2", "TLSv1.3"})
+
+
+def worst_first(verdicts: Iterable[str]) -> list[str]:
+    """The distinct verdicts, worst first; ``["ok"]`` when there are none."""
+    found = sorted(set(verdicts) - {"ok"}, key=_RANK.__getitem__)
+    return found or ["ok"]
+
+
+# -- the trust store -----------------------------------------------------------------------
+
+
+def default_ca_bundle(ca_bundle: str | os.PathLike[str] | None = None) -> str:
+    """The PEM bundle to trust: an explicit one wins, else what the user's Python would use.
+
+    Python honours ``SSL_CERT_FILE``; without it we use Mozilla's store through certifi
+    (not the OS store: it is what requests and azure-core trust, and it is the same on every
+    machine, so a verdict does not depend on where it ran).
+    """
+    if ca_bundle is not None:
+        return os.fspath(ca_bundle)
+    env = os.environ.get("SSL_CERT_FILE")
+    if env and os.path.isfile(env):
+        return env
+    import certifi
+
+    return certifi.where()
+
+
+@dataclass(frozen=True)
+class TrustStore:
+    """A loaded bundle: the verifier's ``Store`` and the subjects in it (for diagnosis)."""
+
+    path: str
+    store: Store
+    subjects: frozenset[bytes]  # DER of each anchor's subject name
+    count: int
+
+    @functools.cached_property
+    def builder(self) -> PolicyBuilder:
+        # Builders are immutable; ``.time()`` returns a new one, so sharing this is safe.
+        return PolicyBuilder().store(self.store)
+
+    def trusts_issuer_of(self, cert: x509.Certificate) -> bool:
+        return cert.issuer.public_bytes() in self.subjects
+
+
+_stores: dict[tuple[str, int, int], TrustStore] = {}
+_stores_lock = threading.Lock()
+
+
+def load_trust_store(ca_bundle: str | os.PathLike[str] | None = None) -> TrustStore:
+    """The trust store for ``ca_bundle`` (see :func:`default_ca_bundle`), cached per process.
+
+    Parsing Mozilla's bundle costs milliseconds, more than a loopback handshake, so a
+    ``Store`` is built once per (path, mtime, size): an edited file is picked up.
+    """
+    path = default_ca_bundle(ca_bundle)
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        raise InputError(
+            f"--ca-bundle {path}: cannot read it ({exc.strerror}); give a PEM file of trusted "
+            "CA certificates"
+        ) from None
+    key = (os.path.realpath(path), st.st_mtime_ns, st.st_size)
+    with _stores_lock:
+        cached = _stores.get(key)
+    if cached is not None:
+        return cached
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise InputError(
+            f"--ca-bundle {path}: cannot read it ({exc.strerror}); give a PEM file of trusted "
+            "CA certificates"
+        ) from None
+    certs = _load_pem_bundle(data)
+    if not certs:
+        raise InputError(
+            f"--ca-bundle {path}: no PEM certificate in it; give a PEM file of trusted CA "
+            "certificates"
+        )
+    trust = TrustStore(
+        path=path,
+        store=Store(certs),
+        subjects=frozenset(c.subject.public_bytes() for c in certs),
+        count=len(certs),
+    )
+    with _stores_lock:
+        _stores[key] = trust
+    return trust
+
+
+_PEM_BLOCK = re.compile(
+    rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.DOTALL
+)
+
+
+def _load_pem_bundle(data: bytes) -> list[x509.Certificate]:
+    # Real bundles carry certificates that cryptography warns about today (negative
+    # serials) and may refuse tomorrow (tls-notes.md 1.6): load the whole bundle in one go
+    # when we can, else block by block, skipping the ones it cannot parse.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return x509.load_pem_x509_certificates(data)
+        except ValueError:
+            pass
+        certs = []
+        for block in _PEM_BLOCK.findall(data):
+            try:
+                certs.append(x509.load_pem_x509_certificate(block))
+            except ValueError:
+                continue
+        return certs
+
+
+# -- certificates, as a person reads them -------------------------------------------------
+
+
+def common_name(name: x509.Name) -> str:
+    cns = name.get_attributes_for_oid(NameOID.COMMON_NAME)
+    if cns:
+        return str(cns[0].value)
+    return name.rfc4514_string() or "(empty name)"
+
+
+def describe_key(cert: x509.Certificate) -> str:
+    key = cert.public_key()
+    if isinstance(key, rsa.RSAPublicKey):
+        return f"RSA {key.key_size}"
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return f"EC {key.curve.name}"
+    if isinstance(key, dsa.DSAPublicKey):
+        return f"DSA {key.key_size}"
+    if isinstance(key, ed25519.Ed25519PublicKey):
+        return "Ed25519"
+    if isinstance(key, ed448.Ed448PublicKey):
+        return "Ed448"
+    return type(key).__name__
+
+
+def _signature_hash(cert: x509.Certificate) -> str | None:
+    try:
+        algorithm = cert.signature_hash_algorithm
+    except Exception:  # UnsupportedAlgorithm: an OID cryptography does not know
+        return cert.signature_algorithm_oid.dotted_string
+    return algorithm.name if algorithm is not None else None
+
+
+def summarize(cert: x509.Certificate, der: bytes) -> CertSummary:
+    return CertSummary(
+        subject=cert.subject.rfc4514_string(),
+        issuer=cert.issuer.rfc4514_string(),
+        not_before=cert.not_valid_before_utc,
+        not_after=cert.not_valid_after_utc,
+        fingerprint=hashlib.sha256(der).hexdigest(),
+        key=describe_key(cert),
+        signature=_signature_hash(cert),
+        der=der,
+    )
+
+
+def days_left(not_after: dt.datetime, now: dt.datetime) -> int:
+    """Whole days until ``not_after``; negative once expired (-1 on the first day after)."""
+    return math.floor((not_after - now).total_seconds() / 86400)
+
+
+def _is_self_signed(cert: x509.Certificate) -> bool:
+    if cert.subject != cert.issuer:
+        return False
+    try:
+        cert.verify_directly_issued_by(cert)
+    except ValueError:
+        return True  # e.g. a SHA-1 self-signature cryptography refuses to check: same name
+    except Exception:
+        return False
+    return True
+
+
+def _is_ca(cert: x509.Certificate) -> bool:
+    try:
+        return bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
+    except x509.ExtensionNotFound:
+        return False
+
+
+def _label(cert: x509.Certificate, position: int) -> str:
+    role = "leaf" if position == 0 else "intermediate"
+    return f"{role} '{common_name(cert.subject)}'"
+
+
+# -- the assessment -----------------------------------------------------------------------
+
+
+@dataclass
+class Assessment:
+    """What the chain says. ``problems`` maps verdicts to the sentence behind each."""
+
+    certs: list[x509.Certificate]
+    chain: list[CertSummary]
+    problems: dict[str, str] = field(default_factory=dict)
+    trusted: bool | None = None
+    hostname_ok: bool | None = None
+
+    def add(self, verdict: str, message: str) -> None:
+        self.problems.setdefault(verdict, message)
+
+
+def _subject_for(host: str) -> x509.DNSName | x509.IPAddress:
+    name = host.rstrip(".").lower()  # the verifier rejects a trailing dot (tls-notes 1.2)
+    try:
+        return x509.IPAddress(ipaddress.ip_address(name))
+    except ValueError:
+        return x509.DNSName(name)
+
+
+def _own_name(leaf: x509.Certificate) -> x509.DNSName | x509.IPAddress | None:
+    """A name the leaf does cover: to ask "is it trusted?" past a hostname mismatch."""
+    try:
+        san = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return None
+    for dns_name in san.get_values_for_type(x509.DNSName):
+        try:
+            return x509.DNSName(dns_name.replace("*.", "wildcard.", 1).lower())
+        except ValueError:
+            continue
+    for ip in san.get_values_for_type(x509.IPAddress):
+        return x509.IPAddress(ip)
+    return None
+
+
+def _kind(message: str) -> str:
+    """Sort the verifier's one exception class by its (observed, tls-notes 1.4) messages."""
+    if "not valid at validation time" in message:
+        return "time"
+    if "no matching subjectAltName" in message:
+        return "name"
+    if "has no subjectAltName" in message:
+        return "no_san"
+    if "Forbidden signature algorithm" in message:
+        return "signature"
+    if "key is too weak" in message:
+        return "weak_ca_key"
+    if "candidates exhausted" in message:
+        return "exhausted"
+    return "other"
+
+
+def _names_match(leaf: x509.Certificate, subject: Any) -> tuple[bool, str]:
+    """Does ``leaf`` cover ``subject``, whatever its trust and dates?
+
+    The leaf is made its own trust anchor and checked at a moment it is valid, so the only
+    thing left to fail is the name: the verifier's own (browser-like) matching, no CN.
+    """
+    when = leaf.not_valid_before_utc + (leaf.not_valid_after_utc - leaf.not_valid_before_utc) / 2
+    try:
+        (
+            PolicyBuilder()
+            .store(Store([leaf]))
+            .time(when)
+            .build_server_verifier(subject)
+            .verify(leaf, [])
+        )
+    except VerificationError as exc:
+        kind = _kind(str(exc))
+        if kind in ("name", "no_san"):
+            return False, _name_message(leaf, subject, kind)
+        return True, ""
+    return True, ""
+
+
+def _sans(leaf: x509.Certificate) -> list[str]:
+    try:
+        san = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return []
+    return [*san.get_values_for_type(x509.DNSName),
+            *(str(ip) for ip in san.get_values_for_type(x509.IPAddress))]
+
+
+def _name_message(leaf: x509.Certificate, subject: Any, kind: str) -> str:
+    wanted = str(subject.value)
+    if kind == "no_san":
+        return (
+            f"the certificate has no subjectAltName (CN '{common_name(leaf.subject)}'); clients "
+            f"no longer fall back to the CN: reissue it with {wanted} as a SAN"
+        )
+    names = ", ".join(_sans(leaf)) or "none"
+    return f"the certificate is for {names}, not {wanted}: reissue it with {wanted} as a SAN"
+
+
+def _diagnose_untrusted(certs: list[x509.Certificate], trust: TrustStore) -> tuple[str, str]:
+    """Tell apart the three causes of "candidates exhausted" (tls-notes 1.4)."""
+    leaf = certs[0]
+    if _is_self_signed(leaf):
+        return "self_signed", (
+            f"the certificate for '{common_name(leaf.subject)}' is self-signed: clients do not "
+            "trust it; use a certificate from a CA (or add it to --ca-bundle for a test)"
+        )
+    top = certs[-1]
+    if _is_self_signed(top):
+        return "untrusted_root", (
+            f"the chain ends in root '{common_name(top.subject)}', which is not in the trust "
+            f"store ({trust.path})"
+        )
+    presented = {c.subject.public_bytes() for c in certs}
+    if trust.trusts_issuer_of(top) or top.issuer.public_bytes() in presented:
+        return "untrusted_root", (
+            f"no trusted path from '{common_name(leaf.subject)}' to the trust store "
+            f"({trust.path}), although issuer '{common_name(top.issuer)}' is known by name"
+        )
+    # The top certificate's issuer is neither sent nor trusted. Without fetching (AIA) we
+    # cannot know whether it is a missing intermediate or an unknown root; the usual
+    # misconfigurations are "served the leaf alone" and "private CA", so judge by what the
+    # top certificate is.
+    if _is_ca(top):
+        return "untrusted_root", (
+            f"the chain ends at '{common_name(top.subject)}', issued by "
+            f"'{common_name(top.issuer)}', which is not in the trust store ({trust.path}) "
+            "(or an intermediate is missing)"
+        )
+    return "incomplete_chain", (
+        f"the server sends no certificate for issuer '{common_name(top.issuer)}' of "
+        f"'{common_name(top.subject)}' and the trust store does not have it: serve the "
+        "full chain (leaf first, then the intermediates)"
+    )
+
+
+def _validity_window(certs: Sequence[x509.Certificate]) -> dt.datetime | None:
+    start = max(c.not_valid_before_utc for c in certs)
+    end = min(c.not_valid_after_utc for c in certs)
+    if start >= end:
+        return None
+    return start + min(dt.timedelta(days=1), (end - start) / 2)
+
+
+def _check_dates(
+    assessment: Assessment, certs: Sequence[x509.Certificate], now: dt.datetime, start: int
+) -> None:
+    for position, cert in enumerate(certs, start):
+        label = _label(cert, position)
+        if now > cert.not_valid_after_utc:
+            days = -days_left(cert.not_valid_after_utc, now)
+            assessment.add(
+                "expired",
+                f"{label} expired on {cert.not_valid_after_utc:%Y-%m-%d %H:%M} UTC "
+                f"({days} day{'s' if days != 1 else ''} ago): renew it",
+            )
+        elif now < cert.not_valid_before_utc:
+            assessment.add(
+                "not_yet_valid",
+                f"{label} is valid only from {cert.not_valid_before_utc:%Y-%m-%d %H:%M} UTC: "
+                "check the issuing clock, or wait",
+            )
+
+
+_WEAK_HASHES = frozenset({"sha1", "md5"})
+
+
+def _check_crypto(assessment: Assessment, certs: Sequence[x509.Certificate]) -> None:
+    # The verifier accepts a weak *leaf* key (tls-notes 1.3), so check keys ourselves.
+    for position, cert in enumerate(certs):
+        if position and _is_self_signed(cert):
+            continue  # a root's own key and signature are the client's business, not ours
+        key = cert.public_key()
+        weak = (
+            (isinstance(key, rsa.RSAPublicKey | dsa.DSAPublicKey) and key.key_size < 2048)
+            or (isinstance(key, ec.EllipticCurvePublicKey) and key.curve.key_size < 256)
+        )
+        if weak:
+            assessment.add(
+                "weak_key",
+                f"{_label(cert, position)} has a {describe_key(cert)} key: reissue it with "
+                "RSA 2048+ or ECDSA P-256",
+            )
+        digest = _signature_hash(cert)
+        if digest in _WEAK_HASHES and not _is_self_signed(cert):
+            assessment.add(
+                "weak_signature",
+                f"{_label(cert, position)} is signed with {digest.upper()}: clients reject it; "
+                "reissue it signed with SHA-256",
+            )
+
+
+def assess(
+    ders: Sequence[bytes], host: str, trust: TrustStore, now: dt.datetime | None = None
+) -> Assessment:
+    """Everything wrong with the chain ``ders`` (leaf first, as sent) for ``host``."""
+    now = now or dt.datetime.now(UTC)
+    certs = [x509.load_der_x509_certificate(d) for d in ders]
+    chain = [summarize(c, d) for c, d in zip(certs, ders, strict=True)]
+    assessment = Assessment(certs=certs, chain=chain)
+    leaf, intermediates = certs[0], certs[1:]
+    try:
+        subject: Any = _subject_for(host)
+    except ValueError:
+        subject = None  # a name the verifier cannot even represent, e.g. with "_"
+
+    _check_dates(assessment, [leaf], now, 0)
+    _check_crypto(assessment, certs)
+
+    if subject is None:
+        assessment.hostname_ok = False
+        assessment.add("hostname_mismatch", f"'{host}' is not a valid DNS name for a certificate")
+        subject = _own_name(leaf)
+    # Verify; when it stops at a problem we already understand, step past it (another
+    # moment, or a name the leaf does cover) to find what else is wrong.
+    name, when = subject, now
+    for _attempt in range(4):
+        if name is None:
+            break
+        try:
+            trust.builder.time(when).build_server_verifier(name).verify(leaf, intermediates)
+        except VerificationError as exc:
+            message = str(exc)
+            kind = _kind(message)
+            if kind == "time" and when is now:
+                _check_dates(assessment, intermediates, now, 1)
+                if not assessment.problems.keys() & {"expired", "not_yet_valid"}:
+                    assessment.add("expired", f"a certificate in the chain is out of date: "
+                                              f"{message}")
+                window = _validity_window(certs)
+                if window is None:
+                    break
+                when = window
+                continue
+            if kind in ("name", "no_san") and name is subject:
+                assessment.hostname_ok = False
+                assessment.add("hostname_mismatch", _name_message(leaf, subject, kind))
+                name = _own_name(leaf)
+                continue
+            assessment.trusted = False
+            if kind == "exhausted":
+                assessment.add(*_diagnose_untrusted(certs, trust))
+            elif kind == "signature":
+                assessment.add("weak_signature", f"the chain uses a forbidden signature: "
+                                                 f"{_short(message)}")
+            elif kind == "weak_ca_key":
+                assessment.add("weak_key", f"a CA certificate in the chain has a weak key: "
+                                           f"{_short(message)}")
+            elif kind == "time":
+                pass  # already recorded as expired / not yet valid
+            else:
+                assessment.add("untrusted_root", f"clients will not trust this chain: "
+                                                 f"{_short(message)}")
+            break
+        except ValueError as exc:  # e.g. a name build_server_verifier refuses
+            assessment.add("hostname_mismatch", f"cannot check '{host}': {exc}")
+            break
+        else:
+            assessment.trusted = True
+            if name is subject:
+                assessment.hostname_ok = True
+            break
+    if assessment.hostname_ok is None and subject is not None:
+        ok, why = _names_match(leaf, subject)
+        assessment.hostname_ok = ok
+        if not ok:
+            assessment.add("hostname_mismatch", why)
+    return assessment
+
+
+def _short(message: str) -> str:
+    # "validation failed: X (encountered processing <Certificate(...)>)" -> "X"
+    message = message.removeprefix("validation failed: ")
+    return message.split(" (encountered processing", 1)[0]
