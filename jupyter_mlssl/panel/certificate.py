@@ -156,6 +156,8 @@ class CertificateTab:
                 cname=self.cname_value,
                 password=password.reveal() if password is not None else None,
                 ca_bundle=self.context.ca_bundle,
+                name=self.material.cert_name or None,
+                key_name=self.material.key_name or None,
             )
             show(self.out, report)
             self.context.say(*report_status(report, "certificate checked"))
