@@ -1,0 +1,56 @@
+"""Azure targets: v1 AKS inference clusters, v1 ACI web services, the Azure ML Kubernetes
+extension (v2 Kubernetes online endpoints) and online endpoints.
+
+``connect`` turns a portal ARM id into one of them; see ``resource_id`` for the id forms and
+azure-apis.md for the calls. Needs the ``azure`` extra (azure-core, azure-identity and the
+management SDKs); everything is imported when ``connect`` runs, never at package import.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jupyter_mlssl.targets.base import Target
+
+__all__ = ["connect"]
+
+
+def connect(
+    target_id: str,
+    *,
+    credential: Any = None,
+    arm_endpoint: str | None = None,
+    **client_options: Any,
+) -> Target:
+    """The target an ARM id names.
+
+    ``credential``: any azure-core ``TokenCredential`` (default: ``credentials.default_credential``,
+    which never waits on a browser). ``arm_endpoint``: the ARM base URL of a sovereign cloud (or
+    a test server); it also selects the token scope and authority. ``client_options`` go to
+    every azure-core pipeline (``connection_verify``, ``retry_total``, ``retry_backoff_factor``,
+    ``read_timeout``, ``polling_interval``, ...) plus ``probe_timeout`` for ``status``.
+    """
+    from jupyter_mlssl.targets.azure.clients import AzureClients
+    from jupyter_mlssl.targets.azure.credentials import cloud_for, default_credential
+    from jupyter_mlssl.targets.azure.resource_id import parse
+
+    ref = parse(target_id)
+    cloud = cloud_for(arm_endpoint)
+    if credential is None:
+        credential = default_credential(cloud)
+    clients = AzureClients(credential, ref.subscription, cloud, dict(client_options))
+    if ref.kind == "aks":
+        from jupyter_mlssl.targets.azure.aks import AksComputeTarget
+
+        return AksComputeTarget(ref, clients)
+    if ref.kind == "aci":
+        from jupyter_mlssl.targets.azure.aci import AciServiceTarget
+
+        return AciServiceTarget(ref, clients)
+    if ref.kind == "k8s-extension":
+        from jupyter_mlssl.targets.azure.k8s_extension import K8sExtensionTarget
+
+        return K8sExtensionTarget(ref, clients)
+    from jupyter_mlssl.targets.azure.online_endpoint import OnlineEndpointTarget
+
+    return OnlineEndpointTarget(ref, clients)

@@ -1,0 +1,267 @@
+"""What every Azure target shares: calling with fault translation, the LRO-backed operation,
+the certificate probe for ``status``, and the no-op lock.
+
+Locking: Azure has no lease on these resources that a client could hold for the length of a
+plan-apply-verify run. Instead each ``apply`` re-reads the resource and refuses if the TLS
+settings differ from the ones its plan was made from (an optimistic check, like an etag
+compare but on the fields this tool changes), and ARM itself answers a concurrent write with
+409, which is reported. ``lock()`` is therefore a no-op context manager.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import inspect
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from jupyter_mlssl.errors import OperationError
+from jupyter_mlssl.reports import Finding, Severity
+from jupyter_mlssl.targets.azure.clients import AzureClients
+from jupyter_mlssl.targets.azure.faults import Call, translate
+from jupyter_mlssl.targets.azure.resource_id import ResourceRef
+from jupyter_mlssl.targets.base import (
+    Change,
+    Endpoint,
+    Plan,
+    ProgressCallback,
+    SslSettings,
+    TargetStatus,
+)
+
+T = TypeVar("T")
+
+#: Azure renews a Microsoft certificate only within this many days of expiry (azure-docs#56352)
+RENEW_WINDOW_DAYS = 70
+
+
+class AzureTarget:
+    """Base of the four Azure targets."""
+
+    kind = "azure"
+
+    def __init__(self, ref: ResourceRef, clients: AzureClients) -> None:
+        self.ref = ref
+        self.id = ref.id
+        self.clients = clients
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.id}>"
+
+    def call(self, call: Call, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run one SDK call; any Azure fault becomes a one-line MlsslError."""
+        try:
+            return fn(*args, **kwargs)
+        except Exception as exc:
+            raise translate(exc, call) from None
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """A no-op: see the module docstring (optimistic check in ``apply`` instead)."""
+        yield
+
+    def endpoint(self, status: TargetStatus) -> Endpoint:
+        host = status.fqdn or status.address
+        if status.scoring_uri and urlsplit(status.scoring_uri).scheme in ("http", "https"):
+            url: str | None = status.scoring_uri
+        elif host:
+            url = f"{'https' if status.ssl.tls_on else 'http'}://{host}/"
+        else:
+            url = None
+        return Endpoint(
+            url=url,
+            hostname=status.fqdn,
+            expected_address=status.address,
+            tls_expected=status.ssl.tls_on,
+        )
+
+    def refuse_blocked(self, plan: Plan) -> None:
+        if plan.blocked:
+            raise OperationError(
+                f"{self.id}: the plan is blocked ({plan.summary()}); nothing applied"
+            )
+
+    def check_unchanged(self, plan: Plan, now: Any, key: str = "fingerprint") -> None:
+        """The optimistic check: refuse if the target changed since ``plan`` was made."""
+        if plan.state.get(key) != now:
+            raise OperationError(
+                f"{self.id}: its TLS settings changed since the plan was made (someone else is"
+                " changing it?); make the plan again"
+            )
+
+    def new_status(self, ssl: SslSettings, **kw: Any) -> TargetStatus:
+        return TargetStatus(target=self.id, kind=self.kind, ssl=ssl, **kw)
+
+    def add_probe(self, status: TargetStatus, url: str | None, address: str | None = None) -> None:
+        """Fill the certificate columns from a probe of ``url``; never fails ``status``."""
+        if not url or not url.lower().startswith("https://"):
+            return
+        facts = probe_certificate(url, address=address, timeout=self.clients.probe_timeout)
+        status.certificate_not_after = facts.get("not_after")
+        status.days_left = facts.get("days_left")
+        status.certificate_fingerprint = facts.get("fingerprint")
+        if facts.get("note"):
+            status.notes.append(str(facts["note"]))
+
+
+def diff(before: SslSettings, after: SslSettings, fields: tuple[str, ...]) -> list[Change]:
+    """Plan lines for the fields that differ (certificate and key: by fingerprint)."""
+    out = []
+    b, a = before.to_dict(), after.to_dict()
+    for name in fields:
+        if name == "key":
+            if after.key:
+                out.append(Change("key", "(kept by Azure, not readable)" if before.tls_on else None,
+                                  "******** " + after.key.fingerprint()))
+            continue
+        if b.get(name) != a.get(name):
+            out.append(Change(name, _text(b.get(name)), _text(a.get(name))))
+    return out
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def rollback_impossible(status: TargetStatus, why: str) -> TargetStatus:
+    status.findings.append(Finding("rollback_incomplete", Severity.ERROR, why))
+    return status
+
+
+# -- operations -----------------------------------------------------------------------------
+class PollerOperation:
+    """An ``azure.core.polling.LROPoller`` seen as a :class:`base.Operation`."""
+
+    def __init__(
+        self,
+        poller: Any,
+        call: Call,
+        finish: Callable[[], TargetStatus],
+        progress: ProgressCallback | None = None,
+    ) -> None:
+        self._poller = poller
+        self._call = call
+        self._finish = finish
+        self._progress = progress
+        self._status: TargetStatus | None = None
+
+    @property
+    def done(self) -> bool:
+        return bool(self._poller.done())
+
+    def wait(self, timeout: float | None = None) -> TargetStatus:
+        if self._status is not None:
+            return self._status
+        try:
+            self._poller.wait(timeout)
+            if not self._poller.done():
+                raise OperationError(
+                    f"{self._call.action}: still running after {timeout:g} s; Azure carries on in"
+                    f" the background: run `mlssl status {self._call.ref.id}` later",
+                    code="timeout",
+                )
+            self._poller.result()
+        except Exception as exc:
+            if self._progress:
+                self._progress(f"{self._call.action}: failed")
+            raise translate(exc, self._call) from None
+        if self._progress:
+            self._progress(f"{self._call.action}: done")
+        self._status = self._finish()
+        return self._status
+
+
+class DoneOperation:
+    """An operation that needed no remote call (a rollback that cannot restore anything)."""
+
+    def __init__(self, status: TargetStatus) -> None:
+        self._status = status
+
+    done = True
+
+    def wait(self, timeout: float | None = None) -> TargetStatus:
+        return self._status
+
+
+# -- probe ----------------------------------------------------------------------------------
+def probe_certificate(url: str, *, address: str | None = None, timeout: float = 5.0) -> dict:
+    """Expiry and fingerprint of the certificate ``url`` serves, or a note saying why not.
+
+    Uses the checks layer's probe (``jupyter_mlssl.probe.probe``), imported lazily so a target
+    still reports its settings when the probe cannot run; if ``address`` is known the name is
+    pinned to it (curl-style ``--resolve``) so the certificate of the right server is read even
+    before DNS points there.
+    """
+    try:
+        from jupyter_mlssl.probe import probe
+    except ImportError:
+        return {"note": "certificate expiry not shown: the probe module is not available"}
+    kwargs: dict[str, Any] = {"timeout": timeout}
+    parts = urlsplit(url)
+    try:
+        params = inspect.signature(probe).parameters
+    except (TypeError, ValueError):
+        params = {}  # type: ignore[assignment]
+    if address and parts.hostname and "resolve" in params:
+        kwargs["resolve"] = [f"{parts.hostname}:{parts.port or 443}:{address}"]
+    try:
+        result = probe(url, **kwargs)
+    except Exception as exc:  # a probe must never break status
+        return {"note": f"certificate not read from {url}: {type(exc).__name__}"}
+    return _probe_facts(url, result)
+
+
+def _probe_facts(url: str, result: Any) -> dict:
+    data = result.to_dict() if hasattr(result, "to_dict") else dict(vars(result))
+    if isinstance(data.get("results"), list) and data["results"]:  # a report of many URLs
+        data = data["results"][0]
+    cert = data.get("certificate")
+    leaf: dict = cert if isinstance(cert, dict) else {}
+    not_after = _first(data, leaf, "not_after", "certificate_not_after", "expires")
+    fingerprint = _first(data, leaf, "fingerprint", "certificate_fingerprint", "sha256")
+    days_left = _first(data, leaf, "days_left")
+    if isinstance(not_after, dt.datetime):
+        not_after = not_after.astimezone(dt.timezone.utc).isoformat()
+    if days_left is None and isinstance(not_after, str):
+        try:
+            when = dt.datetime.fromisoformat(not_after.replace("Z", "+00:00"))
+            days_left = (when - dt.datetime.now(dt.timezone.utc)).days
+        except ValueError:
+            pass
+    out: dict[str, Any] = {"not_after": not_after, "days_left": days_left,
+                           "fingerprint": fingerprint}
+    verdict = data.get("verdict")
+    if not_after is None:
+        out["note"] = f"certificate not read from {url}: {verdict or 'unreachable'}"
+    elif verdict and verdict != "ok":
+        out["note"] = f"probe of {url}: {verdict}"
+    return out
+
+
+def _first(data: dict, leaf: dict, *names: str) -> Any:
+    for name in names:
+        for src in (data, leaf):
+            if src.get(name) is not None:
+                return src[name]
+    return None
+
+
+def renew_window_finding(days_left: int | None) -> Finding | None:
+    """Azure ignores a renew when the certificate has more than 70 days left."""
+    if days_left is None:
+        return Finding(
+            "renew_window_unknown",
+            Severity.INFO,
+            f"the current certificate's expiry could not be read; Azure renews only within"
+            f" {RENEW_WINDOW_DAYS} days of expiry",
+        )
+    if days_left > RENEW_WINDOW_DAYS:
+        return Finding(
+            "renew_noop",
+            Severity.WARNING,
+            f"the certificate expires in {days_left} days; Azure renews only within"
+            f" {RENEW_WINDOW_DAYS} days of expiry, so this renew will do nothing",
+        )
+    return None
