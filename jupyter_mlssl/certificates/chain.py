@@ -282,6 +282,10 @@ def verify_chain(certificates: list[x509.Certificate], path_length: int, store: 
     validity window: an expired certificate should not also be called untrusted.
     """
     path, extra = certificates[:path_length], certificates[path_length:]
+    if path[0] in store.members:
+        # Pinned: the leaf itself is a trust anchor (a development certificate passed as
+        # --ca-bundle). Clients configured that way trust it whatever its extensions.
+        return PathVerdict("trusted", chain=[path[0]], top=path[0])
     chain, detail = _verify(path, extra, store, now)
     if chain is None and detail and "not valid at validation time" in detail:
         start = max(c.not_valid_before_utc for c in certificates)
@@ -291,7 +295,14 @@ def verify_chain(certificates: list[x509.Certificate], path_length: int, store: 
     if chain is not None:
         return PathVerdict("trusted", chain=chain)
     verdict = classify_path(path, store)
-    exhausted = detail is not None and "candidates exhausted" in detail
+    # "candidates exhausted" alone means no issuer was found; with an interior error
+    # (forbidden signature algorithm, weak CA key...) the checks name the real reason.
+    exhausted = detail is not None and "with no interior errors" in detail
+    timing = detail is not None and "not valid at validation time" in detail
+    if verdict.status == "trusted" and timing:
+        # No moment when every certificate is valid: judge the links alone; expiry is
+        # reported by the checks.
+        return verdict
     if verdict.status == "trusted" and exhausted:
         # The issuer's name is in the store but no path verifies (other key, constraints).
         verdict = PathVerdict("untrusted_root", detail=detail, top=path[-1])

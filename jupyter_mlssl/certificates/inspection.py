@@ -56,14 +56,14 @@ def report_for(loaded: LoadedCertificate, *, cname: str | None = None,
     findings += checks.check_validity(loaded, when)
     findings += checks.check_names(loaded, cname)
     findings += checks.check_leaf_kind(loaded, store)
+    findings += checks.check_strength(loaded)
+    findings += checks.check_lifetime(loaded)
     verdict: PathVerdict | None = None
-    if store is not None:
+    if store is not None:  # last: a refusal the checks above explain is not repeated
         report.trust_store = store.name
         verdict = verify_chain(loaded.certificates, loaded.path_length, store, when)
         report.trusted = verdict.status == "trusted"
         findings += checks.check_trust(loaded, verdict, store, findings)
-    findings += checks.check_strength(loaded)
-    findings += checks.check_lifetime(loaded)
 
     report.findings = _ordered(findings)
     report.certificates = [

@@ -159,12 +159,14 @@ def issue_leaf(ca_cert: x509.Certificate, ca_key: CertificateIssuerPrivateKeyTyp
 def self_signed(cname: str, *, days: int = 90, names: Sequence[str] | None = None,
                 ) -> tuple[x509.Certificate, CertificateIssuerPrivateKeyTypes]:
     """A self-signed server certificate for ``cname`` (and ``names``): development only."""
+    from cryptography import x509
     from cryptography.hazmat.primitives import hashes
 
     key = new_key()
     subject = _name(cname.strip().rstrip(".").lower())
     builder = _leaf_builder(subject, subject, key, [cname, *(names or ())], days)
-    return builder.sign(key, hashes.SHA256()), key
+    aki = x509.AuthorityKeyIdentifier.from_issuer_public_key(key.public_key())
+    return builder.add_extension(aki, False).sign(key, hashes.SHA256()), key
 
 
 def make_csr(cname: str, sans: Sequence[str] = (),
