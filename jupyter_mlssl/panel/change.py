@@ -114,11 +114,32 @@ class ChangeTab:
             )
         material = self.certificate.material
         password = self.certificate.take_password()
-        return settings_from_options(
-            cert=material.cert,
+        if material.cert is None:
+            from jupyter_mlssl.errors import InputError
+
+            raise InputError("no certificate: upload one (and its key, or a PFX) in the "
+                             "Certificate tab, or choose a Microsoft-provided certificate")
+        # Load here, with the upload names, so a PFX (key inside) works like cert + key and
+        # messages name the files the user picked; then the same validation as the CLI.
+        from jupyter_mlssl.certificates import load_or_raise
+
+        loaded = load_or_raise(
+            material.cert,
             key=material.key.reveal() if material.key is not None else None,
-            cname=self.certificate.cname_value,
             password=password.reveal() if password is not None else None,
+            name=material.cert_name or None,
+            key_name=material.key_name or None,
+        )
+        key = loaded.key_pem()
+        if key is None:
+            from jupyter_mlssl.errors import InputError
+
+            raise InputError(f"{material.cert_name}: holds no private key; upload the key "
+                             "in the Certificate tab (or a PFX that contains it)")
+        return settings_from_options(
+            cert=loaded.chain_pem().encode(),
+            key=key.reveal(),
+            cname=self.certificate.cname_value,
             renew=self.renew.value,
             current=current,
         )
