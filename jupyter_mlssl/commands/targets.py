@@ -1,0 +1,75 @@
+"""``mlssl status | enable | update | disable | history TARGET``: any target, one workflow.
+
+Handlers turn flags into :class:`SslSettings` (``targets.settings``, validated the way
+azureml-core does), then let ``workflow.change`` plan, confirm, apply, verify and record.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from jupyter_mlssl.commands import Context
+from jupyter_mlssl.reports import Report
+
+
+def status(args: argparse.Namespace, ctx: Context) -> Report:
+    from jupyter_mlssl.targets import connect
+
+    return connect(args.target).status()
+
+
+def _change(args: argparse.Namespace, ctx: Context, action: str) -> Report:
+    from jupyter_mlssl.targets import connect
+    from jupyter_mlssl.targets.settings import settings_from_options
+    from jupyter_mlssl.workflow import change
+
+    target = connect(args.target)
+    disable = action == "disable"
+    renew = bool(getattr(args, "renew", False))
+    current = target.status().ssl if renew else None
+    desired = settings_from_options(
+        leaf_domain_label=getattr(args, "leaf_domain_label", None),
+        overwrite_existing_domain=bool(getattr(args, "overwrite_existing_domain", False)),
+        cert=getattr(args, "cert", None),
+        key=getattr(args, "key", None),
+        cname=getattr(args, "cname", None),
+        password=ctx.password(getattr(args, "password_env", None)),
+        renew=renew,
+        disable=disable,
+        current=current,
+    )
+    return change(
+        target, desired,
+        action="renew" if renew else action,
+        dry_run=bool(args.dry_run),
+        yes=bool(args.yes),
+        confirm=ctx.confirm,
+        verify=not getattr(args, "no_verify", False),
+        ca_bundle=getattr(args, "ca_bundle", None) or ctx.defaults.get("ca_bundle"),
+        progress=ctx.progress,
+    )
+
+
+def enable(args: argparse.Namespace, ctx: Context) -> Report:
+    return _change(args, ctx, "enable")
+
+
+def update(args: argparse.Namespace, ctx: Context) -> Report:
+    return _change(args, ctx, "update")
+
+
+def disable(args: argparse.Namespace, ctx: Context) -> Report:
+    return _change(args, ctx, "disable")
+
+
+def history(args: argparse.Namespace, ctx: Context) -> Any:
+    from jupyter_mlssl import history as audit
+    from jupyter_mlssl.targets import connect
+
+    target_id = args.target
+    try:  # a stopped (deleted) local service still has its history: do not insist it exists
+        target_id = connect(args.target).id
+    except Exception:
+        pass
+    return audit.entries(target=target_id, limit=args.limit)

@@ -1,0 +1,236 @@
+"""The audit log: every change attempted on a target, in SQLite under the state directory.
+
+One row per attempt: when (UTC), which target, what action, which operating-system user,
+the certificate before and after (fingerprint and expiry, never key material), what
+verification found, the outcome and a one-line message. Dry runs are not recorded: they
+change nothing, and the log answers "what was done to this target and by whom".
+
+``expiries()`` reads the latest known certificate of every target whose TLS is on; the
+JupyterLab status bar shows it (through the server extension), soonest expiry first.
+
+SQLite because it is in the standard library, survives concurrent writers (the busy
+timeout serialises them) and is easy to read with any tool.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from jupyter_mlssl.paths import state_dir
+from jupyter_mlssl.reports import Report
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS attempts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    time TEXT NOT NULL,
+    target TEXT NOT NULL,
+    action TEXT NOT NULL,
+    user TEXT,
+    before_status TEXT,
+    before_fingerprint TEXT,
+    before_not_after TEXT,
+    after_status TEXT,
+    after_fingerprint TEXT,
+    after_not_after TEXT,
+    fqdn TEXT,
+    verification TEXT,
+    outcome TEXT NOT NULL,
+    message TEXT
+);
+CREATE INDEX IF NOT EXISTS attempts_target ON attempts (target, id);
+"""
+
+COLUMNS = (
+    "time", "target", "action", "user", "before_status", "before_fingerprint",
+    "before_not_after", "after_status", "after_fingerprint", "after_not_after", "fqdn",
+    "verification", "outcome", "message",
+)
+#: outcomes after which the target's "after" columns describe what it really serves now
+SETTLED = ("applied", "rolled_back", "failed")
+
+
+def db_path() -> Path:
+    return state_dir() / "history.sqlite"
+
+
+@contextmanager
+def _connect() -> Iterator[sqlite3.Connection]:
+    with closing(sqlite3.connect(db_path(), timeout=15)) as conn:
+        conn.row_factory = sqlite3.Row
+        conn.executescript(SCHEMA)
+        with conn:
+            yield conn
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no passwd entry (containers): still record something
+        return "unknown"
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _fingerprint(value: str | None) -> str | None:
+    """Fingerprints only, however they were given (a PEM is reduced to one, never stored)."""
+    if value and "-----BEGIN" in value:
+        raise ValueError("history stores fingerprints, not certificates or keys")
+    return value
+
+
+def record(
+    *,
+    target: str,
+    action: str,
+    outcome: str,
+    before_status: str | None = None,
+    before_fingerprint: str | None = None,
+    before_not_after: str | None = None,
+    after_status: str | None = None,
+    after_fingerprint: str | None = None,
+    after_not_after: str | None = None,
+    fqdn: str | None = None,
+    verification: str | None = None,
+    message: str | None = None,
+    user: str | None = None,
+    time: str | None = None,
+) -> int:
+    """Append one attempt; returns its row id."""
+    row = {
+        "time": time or _now(),
+        "target": target,
+        "action": action,
+        "user": user or _user(),
+        "before_status": before_status,
+        "before_fingerprint": _fingerprint(before_fingerprint),
+        "before_not_after": before_not_after,
+        "after_status": after_status,
+        "after_fingerprint": _fingerprint(after_fingerprint),
+        "after_not_after": after_not_after,
+        "fqdn": fqdn,
+        "verification": verification,
+        "outcome": outcome,
+        "message": " ".join((message or "").split()) or None,
+    }
+    with _connect() as conn:
+        cursor = conn.execute(
+            f"INSERT INTO attempts ({', '.join(COLUMNS)}) "
+            f"VALUES ({', '.join('?' for _ in COLUMNS)})",
+            [row[c] for c in COLUMNS],
+        )
+        return int(cursor.lastrowid or 0)
+
+
+@dataclass(repr=False)
+class HistoryReport(Report):
+    """Attempts, newest first."""
+
+    target: str | None
+    entries: list[dict[str, Any]] = field(default_factory=list)
+
+    title = "History"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"target": self.target, "entries": list(self.entries)}
+
+    def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
+        rows = [
+            {
+                "time": e["time"],
+                **({} if self.target else {"target": e["target"]}),
+                "action": e["action"],
+                "user": e["user"],
+                "outcome": e["outcome"],
+                "verification": e["verification"],
+                "before": _cert_cell(e["before_status"], e["before_fingerprint"],
+                                     e["before_not_after"]),
+                "after": _cert_cell(e["after_status"], e["after_fingerprint"],
+                                    e["after_not_after"]),
+                "message": e["message"],
+            }
+            for e in self.entries
+        ]
+        columns = ["time", *([] if self.target else ["target"]), "action", "user", "outcome",
+                   "verification", "before", "after", "message"]
+        return pd.DataFrame(rows, columns=columns)
+
+    def tables(self) -> list[tuple[str, pd.DataFrame]]:
+        caption = f"History of {self.target}" if self.target else "History"
+        return [(caption, self.to_frame())]
+
+    def summary(self) -> str:
+        return f"{len(self.entries)} attempt(s) recorded"
+
+
+def _cert_cell(status: str | None, fingerprint: str | None, not_after: str | None) -> str:
+    parts = [status or "?"]
+    if fingerprint:
+        parts.append(fingerprint[: len("sha256:") + 12])
+    if not_after:
+        parts.append(f"until {not_after[:10]}")
+    return " ".join(parts)
+
+
+def entries(target: str | None = None, limit: int = 50) -> HistoryReport:
+    """The last ``limit`` attempts (newest first), for one target or all."""
+    if not db_path().exists():
+        return HistoryReport(target=target)
+    query = f"SELECT {', '.join(COLUMNS)} FROM attempts"
+    params: list[Any] = []
+    if target:
+        query += " WHERE target = ?"
+        params.append(target)
+    query += " ORDER BY id DESC LIMIT ?"
+    params.append(max(0, int(limit)))
+    with _connect() as conn:
+        rows = [dict(r) for r in conn.execute(query, params)]
+    return HistoryReport(target=target, entries=rows)
+
+
+def expiries(now: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """The latest known certificate of each target whose TLS is on, soonest expiry first.
+
+    Each item: ``target, fqdn, not_after`` (ISO 8601 UTC), ``days_left``, ``fingerprint``.
+    """
+    if not db_path().exists():
+        return []
+    when = now or dt.datetime.now(dt.timezone.utc)
+    marks = ", ".join("?" for _ in SETTLED)
+    query = (
+        "SELECT a.target, a.fqdn, a.after_status, a.after_not_after, a.after_fingerprint "
+        "FROM attempts a JOIN (SELECT target, MAX(id) AS id FROM attempts "
+        f"WHERE outcome IN ({marks}) AND after_status IS NOT NULL GROUP BY target) last "
+        "ON a.id = last.id"
+    )
+    with _connect() as conn:
+        rows = [dict(r) for r in conn.execute(query, SETTLED)]
+    out = []
+    for row in rows:
+        if row["after_status"] not in ("Enabled", "Auto") or not row["after_not_after"]:
+            continue
+        not_after = dt.datetime.fromisoformat(row["after_not_after"].replace("Z", "+00:00"))
+        if not_after.tzinfo is None:
+            not_after = not_after.replace(tzinfo=dt.timezone.utc)
+        out.append({
+            "target": row["target"],
+            "fqdn": row["fqdn"],
+            "not_after": row["after_not_after"],
+            "days_left": (not_after - when).days,
+            "fingerprint": row["after_fingerprint"],
+        })
+    out.sort(key=lambda item: item["not_after"])
+    return out

@@ -1,0 +1,165 @@
+"""The local DNS zone, and the one daemon per state directory that serves it on loopback.
+
+Local targets publish their names here, the way Azure publishes
+``<label><6 chars>.<region>.cloudapp.azure.com``: ``<label><6 chars>.local.mlssl.test``
+pointing at 127.0.0.1. The server is ``jupyter_mlssl.dnsserver`` run as a daemon
+(``python -m jupyter_mlssl.dnsserver --zone-file F --port N``); it re-reads the zone file when
+its mtime changes, so publishing a name is an atomic rewrite of that file under a lock.
+
+Only names inside the local zone are published automatically. A custom ``cname`` outside it
+is the user's to point, as on Azure (the v1 article's "Update your DNS" step); until it is,
+DNS verification of that name fails and the workflow rolls the change back.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from jupyter_mlssl.errors import OperationError
+from jupyter_mlssl.targets.local.processes import kill_group, pid_alive
+from jupyter_mlssl.targets.local.store import file_lock, local_dir, read_json, write_json
+
+LOOPBACK = "127.0.0.1"
+REGION = "local"
+ZONE = "mlssl.test"
+TTL = 60
+START_TIMEOUT = 5.0
+
+
+def dns_dir() -> Path:
+    path = local_dir() / "dns"
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def zone_file() -> Path:
+    return dns_dir() / "zone.json"
+
+
+def in_zone(name: str) -> bool:
+    name = name.rstrip(".").lower()
+    return name == ZONE or name.endswith("." + ZONE)
+
+
+def _answers(port: int, timeout: float = 0.3) -> bool:
+    import dns.message
+    import dns.query
+
+    query = dns.message.make_query(ZONE, "SOA")
+    try:
+        dns.query.udp(query, LOOPBACK, port=port, timeout=timeout)
+    except Exception:
+        return False
+    return True
+
+
+def _free_udp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind((LOOPBACK, 0))
+        return int(sock.getsockname()[1])
+
+
+def _ensure_zone_file() -> None:
+    if not zone_file().exists():
+        from jupyter_mlssl.dnsserver import Zone
+
+        Zone().save(zone_file())
+
+
+def running_port() -> int | None:
+    """The port of this state directory's DNS daemon, if it runs."""
+    info = read_json(dns_dir() / "daemon.json") or {}
+    if pid_alive(info.get("pid")) and info.get("port"):
+        return int(info["port"])
+    return None
+
+
+def ensure_running() -> int:
+    """Start the DNS daemon unless it runs; return its port."""
+    port = running_port()
+    if port:
+        return port
+    with file_lock(dns_dir() / "lock", "the local DNS server"):
+        port = running_port()
+        if port:
+            return port
+        _ensure_zone_file()
+        for _attempt in range(3):  # the free port we picked may be taken before the bind
+            port = _free_udp_port()
+            log = open(dns_dir() / "daemon.log", "ab")  # noqa: SIM115 (the child owns it)
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "jupyter_mlssl.dnsserver", "--zone-file",
+                 str(zone_file()), "--port", str(port)],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                start_new_session=True,  # outlives the kernel; stopped as a process group
+                close_fds=True,
+            )
+            log.close()
+            deadline = time.monotonic() + START_TIMEOUT
+            while time.monotonic() < deadline and proc.poll() is None:
+                if _answers(port):
+                    write_json(dns_dir() / "daemon.json", {"pid": proc.pid, "port": port})
+                    return port
+                time.sleep(0.05)
+            kill_group(proc.pid)
+    raise OperationError(
+        f"the local DNS server did not start; see {dns_dir() / 'daemon.log'}"
+    )
+
+
+def stop() -> None:
+    """Stop the DNS daemon (when the last local service stops)."""
+    with file_lock(dns_dir() / "lock", "the local DNS server"):
+        info = read_json(dns_dir() / "daemon.json") or {}
+        if pid_alive(info.get("pid")):
+            kill_group(int(info["pid"]))
+        try:
+            (dns_dir() / "daemon.json").unlink()
+        except FileNotFoundError:
+            pass
+
+
+def publish(add: dict[str, str], remove: list[str] = ()) -> None:  # type: ignore[assignment]
+    """Set A records ``name -> address`` and drop ``remove`` names, in one atomic rewrite."""
+    if not add and not remove:
+        return
+    from jupyter_mlssl.dnsserver import Zone
+
+    with file_lock(dns_dir() / "zone.lock", "the local DNS zone"):
+        _ensure_zone_file()
+        zone = Zone.load(zone_file())
+        for name in remove:
+            if name not in add:
+                zone.remove(name)
+        for name, address in add.items():
+            zone.set_a(name, [address], TTL)
+        zone.save(zone_file())
+
+
+def wait_until_served(name: str, address: str, timeout: float = 3.0) -> bool:
+    """Wait (bounded) until the daemon answers ``name`` with ``address``: it reloads the
+    zone on an mtime change, and verification must not race that reload."""
+    import dns.message
+    import dns.query
+    import dns.rdatatype
+
+    port = running_port()
+    if not port:
+        return False
+    deadline = time.monotonic() + timeout
+    while True:
+        query = dns.message.make_query(name, "A")
+        try:
+            reply = dns.query.udp(query, LOOPBACK, port=port, timeout=0.3)
+            for rrset in reply.answer:
+                if rrset.rdtype == dns.rdatatype.A and any(r.address == address for r in rrset):
+                    return True
+        except Exception:
+            pass
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)

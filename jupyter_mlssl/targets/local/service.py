@@ -1,0 +1,414 @@
+"""The local scoring service: a real web service in its own process, Azure-ML style.
+
+    python -m jupyter_mlssl.targets.local.service SERVICE_DIR
+
+- ``GET /`` answers a health check; ``POST /score`` takes JSON and returns JSON: the entry
+  script's ``run(raw_json)`` (after ``init()``) when the service has one, else the model's
+  ``predict`` on ``{"data": [[...], ...]}``.
+- A plain-HTTP port always; an HTTPS port while ``state.json`` says TLS is on.
+- A loopback admin endpoint (its own port, bearer token in ``admin.token``, mode 0600) through
+  which the tool says "settings changed": ``POST /reload``. The service then re-reads
+  ``state.json``, builds a *new* ``SSLContext``, proves it with a handshake against itself, and
+  only then makes new connections use it. A live context is never reloaded in place: a failed
+  ``load_cert_chain`` on it would break every later handshake (tls-notes.md §0.7). Connections
+  already open keep the context they were accepted with.
+- Everything binds 127.0.0.1 only.
+
+Start-up must be quick (the tool waits for it), so this module uses the standard library
+only, and the model is unpickled in a background thread: health answers at once, ``/score``
+waits for the model. Unpickling imports what the model needs (scikit-learn, for example);
+like any pickle, the model file must come from someone you trust (you).
+"""
+
+from __future__ import annotations
+
+import hmac
+import http.server
+import importlib.util
+import json
+import os
+import pickle
+import signal
+import socket
+import socketserver
+import ssl
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+LOOPBACK = "127.0.0.1"
+MODEL_WAIT = 60.0  # seconds /score waits for the model to load
+HANDSHAKE_TIMEOUT = 10.0
+IDLE_TIMEOUT = 30.0  # keep-alive connections idle longer than this are closed
+
+
+def _log(message: str) -> None:
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    print(f"{stamp} {message}", file=sys.stderr, flush=True)
+
+
+def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(data, fh, indent=2, sort_keys=True)
+        fh.write("\n")
+    os.replace(tmp, path)
+
+
+def _json_default(value: Any) -> Any:
+    tolist = getattr(value, "tolist", None)  # numpy arrays and scalars
+    if callable(tolist):
+        return tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+# -- scoring -----------------------------------------------------------------------------
+
+
+class Scorer:
+    """Loads the model (or entry script) once, in the background, and scores requests."""
+
+    def __init__(self, service_dir: Path) -> None:
+        self.dir = service_dir
+        self.ready = threading.Event()
+        self.error: str | None = None
+        self.model: Any = None
+        self.run: Any = None
+        threading.Thread(target=self._load, name="model-loader", daemon=True).start()
+
+    def _load(self) -> None:
+        try:
+            model_path = self.dir / "model.pkl"
+            # Azure ML entry scripts find their model through this variable.
+            os.environ.setdefault("AZUREML_MODEL_DIR", str(self.dir))
+            entry = self.dir / "entry.py"
+            if entry.exists():
+                spec = importlib.util.spec_from_file_location("mlssl_entry_script", entry)
+                assert spec and spec.loader
+                module = importlib.util.module_from_spec(spec)
+                spec.loader.exec_module(module)
+                if hasattr(module, "init"):
+                    module.init()
+                self.run = module.run
+            else:
+                with open(model_path, "rb") as fh:
+                    self.model = pickle.load(fh)  # the user's own model (see module doc)
+        except Exception as exc:
+            self.error = f"{type(exc).__name__}: {exc}"
+            _log("model failed to load:\n" + traceback.format_exc())
+        finally:
+            self.ready.set()
+
+    def score(self, body: bytes) -> tuple[int, Any]:
+        if not self.ready.wait(MODEL_WAIT):
+            return 503, {"error": "the model is still loading; try again"}
+        if self.error:
+            return 500, {"error": f"the model failed to load: {self.error}"}
+        try:
+            if self.run is not None:
+                return 200, self.run(body.decode("utf-8"))
+            payload = json.loads(body or b"null")
+            data = payload.get("data") if isinstance(payload, dict) else payload
+            if data is None:
+                return 400, {"error": 'send JSON like {"data": [[...], ...]}'}
+            return 200, self.model.predict(data)
+        except json.JSONDecodeError as exc:
+            return 400, {"error": f"the request body is not JSON: {exc.msg}"}
+        except Exception as exc:
+            return 500, {"error": f"{type(exc).__name__}: {exc}"}
+
+
+class ScoringHandler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive for clients that want it
+    server_version = "mlssl-local-scoring/1"
+    timeout = IDLE_TIMEOUT
+
+    def _send(self, code: int, payload: Any) -> None:
+        body = json.dumps(payload, default=_json_default).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        if self.path.split("?")[0] in ("/", "/health"):
+            self._send(200, {"status": "Healthy", "service": self.server.service.name})  # type: ignore[attr-defined]
+        else:
+            self._send(404, {"error": "not found; POST JSON to /score"})
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        if self.path.split("?")[0] != "/score":
+            self._send(404, {"error": "not found; POST JSON to /score"})
+            return
+        code, payload = self.server.service.scorer.score(body)  # type: ignore[attr-defined]
+        self._send(code, payload)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return None  # quiet: a benchmark makes thousands of requests
+
+
+class HttpServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def __init__(self, service: Service, port: int, handler: type) -> None:
+        self.service = service
+        super().__init__((LOOPBACK, port), handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        return None  # a client hanging up mid-request is not the service's problem
+
+
+class HttpsServer(HttpServer):
+    """Wraps each accepted connection with whatever context is current at that moment.
+
+    The handshake runs in the connection's own thread (not the accept loop), so a slow or
+    hostile client cannot stall other accepts. ``ssl_context`` is replaced, never mutated.
+    """
+
+    def __init__(self, service: Service, port: int, context: ssl.SSLContext) -> None:
+        self.ssl_context = context
+        self.handshake_failures = 0
+        super().__init__(service, port, ScoringHandler)
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        context = self.ssl_context  # one read: the swap is a reference assignment
+        request.settimeout(HANDSHAKE_TIMEOUT)
+        try:
+            tls = context.wrap_socket(request, server_side=True)
+        except (OSError, ssl.SSLError):
+            self.handshake_failures += 1
+            return
+        try:
+            tls.settimeout(IDLE_TIMEOUT)
+            self.RequestHandlerClass(tls, client_address, self)  # type: ignore[arg-type]
+        finally:
+            try:
+                tls.close()
+            except OSError:
+                pass
+
+
+# -- TLS contexts ----------------------------------------------------------------------------
+
+
+def build_context(cert_file: Path, key_file: Path) -> tuple[ssl.SSLContext, bytes]:
+    """A fresh server context for the chain and key, proven by a handshake with itself.
+
+    Returns the context and the DER of the leaf it serves. Raises ``ValueError`` with a
+    readable reason when the files do not make a working server (key mismatch, bad order).
+    """
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    try:
+        context.load_cert_chain(str(cert_file), str(key_file))
+    except (ssl.SSLError, OSError) as exc:
+        reason = getattr(exc, "reason", None) or str(exc)
+        raise ValueError(f"the certificate and key do not load: {reason}") from None
+    leaf = _self_test(context)
+    return context, leaf
+
+
+def _self_test(server_context: ssl.SSLContext) -> bytes:
+    """Run a complete TLS handshake between the new context and a client, over a pair of
+    connected loopback sockets, before any real client sees the context."""
+    client_context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    client_context.check_hostname = False
+    client_context.verify_mode = ssl.CERT_NONE  # trust is the verifier's job; this proves the key
+    left, right = socket.socketpair()
+    left.settimeout(5)
+    right.settimeout(5)
+    errors: list[BaseException] = []
+
+    def serve() -> None:
+        try:
+            with server_context.wrap_socket(left, server_side=True):
+                pass
+        except BaseException as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        with client_context.wrap_socket(right, server_hostname="self-test.invalid") as tls:
+            leaf = tls.getpeercert(binary_form=True)
+    except (ssl.SSLError, OSError) as exc:
+        raise ValueError(f"the new certificate failed a test handshake: {exc}") from None
+    finally:
+        thread.join(5)
+        left.close()
+        right.close()
+    if errors or not leaf:
+        raise ValueError(f"the new certificate failed a test handshake: {errors[:1]}")
+    return leaf
+
+
+# -- the service ----------------------------------------------------------------------------
+
+
+class Service:
+    def __init__(self, service_dir: Path) -> None:
+        self.dir = service_dir
+        self.name = service_dir.name
+        self.token = (service_dir / "admin.token").read_text().strip()
+        self.scorer = Scorer(service_dir)
+        self.reload_lock = threading.Lock()
+        self.stopping = threading.Event()
+        runtime = _read(service_dir / "service.json")
+        self.https_port = int(runtime.get("https_port") or 0)
+        self.https: HttpsServer | None = None
+        self.served: dict[str, Any] = {}
+        self.started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        self.http = HttpServer(self, int(runtime.get("http_port") or 0), ScoringHandler)
+        self.admin = HttpServer(self, 0, AdminHandler)
+
+    # Reload runs on an admin request thread; one at a time.
+    def reload(self) -> dict[str, Any]:
+        with self.reload_lock:
+            state = _read(self.dir / "state.json")
+            tls = state.get("tls")
+            if not tls:
+                self._stop_https()
+                self.served = {}
+                self._publish()
+                return {"ok": True, "tls": False, "https_port": self.https_port or None}
+            context, leaf = build_context(self.dir / tls["cert_file"], self.dir / tls["key_file"])
+            if self.https is None:
+                self._start_https(context)
+            else:
+                self.https.ssl_context = context  # the swap: new accepts use the new context
+            import hashlib
+
+            self.served = {
+                "fingerprint": "sha256:" + hashlib.sha256(leaf).hexdigest(),
+                "since": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            }
+            self._publish()
+            return {"ok": True, "tls": True, "https_port": self.https_port, **self.served}
+
+    def _start_https(self, context: ssl.SSLContext) -> None:
+        try:
+            server = HttpsServer(self, self.https_port, context)
+        except OSError:  # the remembered port was taken while TLS was off: take another
+            server = HttpsServer(self, 0, context)
+        self.https = server
+        self.https_port = server.server_address[1]
+        threading.Thread(target=server.serve_forever, name="https", daemon=True).start()
+
+    def _stop_https(self) -> None:
+        if self.https is not None:
+            self.https.shutdown()
+            self.https.server_close()
+            self.https = None
+
+    def _publish(self) -> None:
+        _write_json_atomic(
+            self.dir / "service.json",
+            {
+                "pid": os.getpid(),
+                "http_port": self.http.server_address[1],
+                "https_port": self.https_port or None,
+                "https_listening": self.https is not None,
+                "admin_port": self.admin.server_address[1],
+                "served": self.served,
+                "started": self.started,
+            },
+        )
+
+    def run(self) -> None:
+        for server, name in ((self.http, "http"), (self.admin, "admin")):
+            threading.Thread(target=server.serve_forever, name=name, daemon=True).start()
+        try:
+            self.reload()
+        except ValueError as exc:  # serve plain HTTP rather than not at all; say why
+            _log(f"TLS not started: {exc}")
+            self._publish()
+        _log(f"serving {self.name} on http://{LOOPBACK}:{self.http.server_address[1]}/")
+        while not self.stopping.wait(0.5):  # a timed wait lets SIGTERM's handler run
+            pass
+        self.admin.shutdown()
+        self.http.shutdown()
+        self._stop_https()
+
+
+class AdminHandler(http.server.BaseHTTPRequestHandler):
+    """``POST /reload``, ``GET /stats``, ``POST /shutdown``; bearer token required."""
+
+    protocol_version = "HTTP/1.0"
+
+    def _send(self, code: int, payload: dict[str, Any]) -> None:
+        body = json.dumps(payload).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _authorised(self) -> bool:
+        given = self.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        service: Service = self.server.service  # type: ignore[attr-defined]
+        if hmac.compare_digest(given.encode(), service.token.encode()):
+            return True
+        self._send(403, {"ok": False, "error": "bad admin token"})
+        return False
+
+    def do_GET(self) -> None:
+        if not self._authorised():
+            return
+        service: Service = self.server.service  # type: ignore[attr-defined]
+        if self.path == "/stats":
+            failures = service.https.handshake_failures if service.https else 0
+            self._send(200, {"ok": True, "handshake_failures": failures,
+                             "model_ready": service.scorer.ready.is_set(), **service.served})
+        else:
+            self._send(404, {"ok": False, "error": "unknown admin path"})
+
+    def do_POST(self) -> None:
+        if not self._authorised():
+            return
+        service: Service = self.server.service  # type: ignore[attr-defined]
+        if self.path == "/reload":
+            try:
+                self._send(200, service.reload())
+            except (ValueError, OSError, KeyError) as exc:
+                self._send(409, {"ok": False, "error": str(exc)})
+        elif self.path == "/shutdown":
+            self._send(200, {"ok": True})
+            service.stopping.set()
+        else:
+            self._send(404, {"ok": False, "error": "unknown admin path"})
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return None
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 1:
+        print("usage: python -m jupyter_mlssl.targets.local.service SERVICE_DIR", file=sys.stderr)
+        return 2
+    service = Service(Path(argv[0]).resolve())
+    signal.signal(signal.SIGTERM, lambda *_: service.stopping.set())
+    signal.signal(signal.SIGINT, lambda *_: service.stopping.set())
+    service.run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

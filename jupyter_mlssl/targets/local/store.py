@@ -1,0 +1,143 @@
+"""Where a local target keeps its state, and how that state is written without tearing.
+
+Layout under ``paths.state_dir()/local/``::
+
+    ca/ca.pem, ca/ca-key.pem (0600)     the local CA (created once; see ``ca.py``)
+    dns/zone.json, dns/daemon.json      the local DNS zone and the daemon serving it
+    services/NAME/state.json            TLS settings and names (no key material)
+    services/NAME/service.json          written by the service process: pid, ports, served cert
+    services/NAME/admin.token (0600)    bearer token of the service's loopback admin endpoint
+    services/NAME/tls/*.pem             certificate chains; *-key.pem are keys (0600)
+    services/NAME/model.pkl, entry.py   what the service scores with
+    services/NAME/lock                  the cross-process lock of a change
+
+Every JSON file is written to a temporary file in the same directory and moved over the old
+one with ``os.replace``, so a reader (or a crash) sees the old or the new content, never
+half. Changes to one target are serialised by a ``filelock`` lock file; the lock holder
+writes who it is beside the lock so a waiting process can say who it waits for.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from jupyter_mlssl.errors import InputError, OperationError
+from jupyter_mlssl.paths import state_dir
+
+#: DNS-label-like names keep URLs, paths and zone names simple.
+NAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+
+#: how long a change waits for another process's change of the same target (seconds);
+#: ``MLSSL_LOCK_TIMEOUT`` overrides (tests use a short one to see the "busy" message).
+DEFAULT_LOCK_TIMEOUT = 30.0
+
+
+def local_dir() -> Path:
+    path = state_dir() / "local"
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def services_dir() -> Path:
+    path = local_dir() / "services"
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def check_name(name: str) -> str:
+    if not NAME_RE.match(name or ""):
+        raise InputError(
+            f"{name or '(empty)'}: not a valid local service name; use lowercase letters, "
+            "digits and '-' (at most 63), e.g. iris-classifier"
+        )
+    return name
+
+
+def service_dir(name: str) -> Path:
+    return services_dir() / check_name(name)
+
+
+def read_json(path: Path) -> dict[str, Any] | None:
+    """The JSON object in ``path``, or None when there is none (yet)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:  # only a hand edit can do this: writes are atomic
+        raise OperationError(f"{path}: not valid JSON ({exc.msg}); remove or fix it") from None
+    return data if isinstance(data, dict) else None
+
+
+def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """Write ``data`` so readers see the old file or the new one, never a torn one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    write_atomic(path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode())
+
+
+def lock_timeout() -> float:
+    try:
+        return float(os.environ.get("MLSSL_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT))
+    except ValueError:
+        return DEFAULT_LOCK_TIMEOUT
+
+
+@contextmanager
+def file_lock(path: Path, what: str, timeout: float | None = None) -> Iterator[None]:
+    """Hold the lock file ``path``; if another process holds it, wait up to ``timeout``.
+
+    ``what`` names the thing locked in the message a waiting process gives up with.
+    """
+    from filelock import FileLock, Timeout
+
+    owner_file = path.with_name(path.name + ".owner")
+    lock = FileLock(str(path), timeout=lock_timeout() if timeout is None else timeout)
+    try:
+        lock.acquire()
+    except Timeout:
+        owner = read_json(owner_file) or {}
+        since = owner.get("since")
+        who = f"pid {owner.get('pid')}" if owner.get("pid") else "another process"
+        when = f" since {since}" if since else ""
+        raise OperationError(
+            f"{what} is being changed by {who}{when}; waited {lock.timeout:g} s. "
+            "Try again when that change has finished."
+        ) from None
+    try:
+        write_json(
+            owner_file,
+            {"pid": os.getpid(), "since": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())},
+        )
+        yield
+    finally:
+        try:
+            owner_file.unlink()
+        except FileNotFoundError:
+            pass
+        lock.release()
