@@ -18,16 +18,7 @@ from jupyter_mlssl.errors import InputError
 
 if TYPE_CHECKING:
     from jupyter_mlssl.settings_yaml import DesiredOptions
-    from jupyter_mlssl.targets.base import SslSettings, Target
-
-
-def action_for(current: SslSettings, desired: SslSettings) -> str:
-    """The workflow action a desired state means, given the current one."""
-    if not desired.tls_on:
-        return "disable"
-    if not current.tls_on:
-        return "enable"
-    return "renew" if desired.renew else "update"
+    from jupyter_mlssl.targets.base import Target
 
 
 def read_options(args: argparse.Namespace, ctx: Context) -> DesiredOptions:
@@ -85,7 +76,7 @@ def apply(args: argparse.Namespace, ctx: Context) -> Any:
     password = ctx.password(options.password_env)
 
     from jupyter_mlssl.targets.settings import settings_from_options
-    from jupyter_mlssl.workflow import change
+    from jupyter_mlssl.workflow import change, plan_change
 
     target = connect(args.target, ctx)
     current = target.status().ssl
@@ -108,10 +99,16 @@ def apply(args: argparse.Namespace, ctx: Context) -> Any:
             if value and str(value) in str(exc) and name in options.lines:
                 raise InputError(f"{options.where(name)}: {exc}") from None
         raise
+    # The plan, line by line, before anything happens: a notebook cell shows these lines
+    # as they come, and the change below can take minutes on Azure.
+    preview = plan_change(target, desired, ca_bundle=args.ca_bundle)
+    ctx.progress(preview.summary())
+    for item in preview.changes:
+        ctx.progress(f"  {item.field}: {item.before or '-'} -> {item.after or '-'}")
     return change(
         target,
         desired,
-        action=action_for(current, desired),
+        action=None,  # the target's plan names it: enable, update, renew or disable
         dry_run=args.dry_run,
         yes=args.yes,
         confirm=ctx.confirm,

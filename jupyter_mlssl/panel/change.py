@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
-from jupyter_mlssl.commands.apply import action_for
 from jupyter_mlssl.panel.base import FAILED, report_status, show
 
 if TYPE_CHECKING:
@@ -33,8 +32,11 @@ class Planned:
 
     target: Target
     desired: SslSettings
-    action: str
     plan: Plan
+
+    @property
+    def action(self) -> str:
+        return self.plan.action
 
 
 class ChangeTab:
@@ -148,9 +150,12 @@ class ChangeTab:
         target = self.context.target()
         current = target.status().ssl
         desired = self.desired(current, disable=disable)
-        plan = target.plan(desired)
+        from jupyter_mlssl.workflow import plan_change
+
+        # The same plan the workflow makes (with the certificate's inspection findings).
+        plan = plan_change(target, desired, ca_bundle=self.context.ca_bundle)
         show(self.out, plan)
-        return Planned(target, desired, action_for(current, desired), plan)
+        return Planned(target, desired, plan)
 
     # -- handlers --------------------------------------------------------------------------
     def on_plan(self, _button: Any = None) -> Plan | None:
@@ -219,7 +224,7 @@ class ChangeTab:
 
         out.clear_output()
         report = change(
-            planned.target, planned.desired, action=planned.action, yes=True, confirm=None,
+            planned.target, planned.desired, action=None, yes=True, confirm=None,
             verify=True, ca_bundle=self.context.ca_bundle, progress=progress,
         )
         out.append_display_data(report)
