@@ -51,6 +51,9 @@ _PEM_KEY = re.compile(
 )
 
 
+_YAML_PASSWORD_ENV = re.compile(r"^\s*password_env\s*:\s*[\"']?([A-Za-z_][A-Za-z0-9_]*)", re.M)
+
+
 def _looks_like_target(token: str) -> bool:
     lowered = token.lower()
     return lowered.startswith("local://") or lowered.startswith("/subscriptions/")
@@ -74,8 +77,10 @@ class Scrubber:
         return out
 
     @classmethod
-    def for_tokens(cls, tokens: list[str], environ: Any) -> Scrubber:
+    def for_tokens(cls, tokens: list[str], environ: Any, cell: str | None = None) -> Scrubber:
         secrets: list[str] = []
+        for match in _YAML_PASSWORD_ENV.finditer(cell or ""):  # %%mlssl apply's password_env
+            secrets.append(environ.get(match.group(1), ""))
         for i, token in enumerate(tokens):
             value = None
             if token == "--password-env" and i + 1 < len(tokens):
@@ -228,7 +233,7 @@ class MlsslMagic(Magics, Configurable):
         from jupyter_mlssl.commands import Context
 
         context = Context(confirm=None, cell=cell, defaults=self.defaults())
-        scrub = Scrubber.for_tokens(tokens, context.environ)
+        scrub = Scrubber.for_tokens(tokens, context.environ, cell)
         context.progress = lambda message: print(scrub(message), flush=True)
 
         if not tokens:

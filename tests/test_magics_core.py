@@ -120,6 +120,9 @@ def test_scrubber_masks_pem_keys_and_secrets():
     text = scrub(f"bad key {KEY} with hunter2 from PW")
     assert "hunter2" not in text and "PRIVATE KEY" not in text and "PW" not in text
     assert Scrubber.for_tokens(["--password-env=PW"], {"PW": "x9"})("x9 PW") == "******** ********"
+    from_cell = Scrubber.for_tokens(["apply", "local://x"], {"KP": "open-sesame"},
+                                    "status: enabled\npassword_env: 'KP'\n")
+    assert from_cell("bad password open-sesame") == "bad password ********"
 
 
 def test_default_target_fills_in_only_when_missing(ip):
