@@ -60,11 +60,11 @@ def convert(source: Source, *, out_cert: str | os.PathLike[str],
             f"{written} holds the private key unencrypted (mode 0600): keep it out of "
             "notebooks and version control, and delete it once it is uploaded",
         ))
-    elif key_pem is not None:
+    elif key_pem is not None and (loaded.key_source == loaded.source or loaded.key_encrypted):
         report.findings.append(Finding(
             codes.NO_KEY, Severity.INFO,
-            f"{loaded.source} holds a private key that was not written: add --out-key FILE "
-            "to write it too",
+            f"the private key in {loaded.key_source} was not converted: add --out-key FILE "
+            "to write it as the unencrypted PEM key Azure wants",
         ))
     what = FORMAT_NAMES.get(loaded.format, loaded.format)
     report.findings.append(Finding(

@@ -102,6 +102,51 @@ def make_ca(common_name: str, *, days: int = 3650,
     return cert, key
 
 
+def make_intermediate(ca_cert: x509.Certificate, ca_key: CertificateIssuerPrivateKeyTypes,
+                      common_name: str, *, days: int = 1825,
+                      ) -> tuple[x509.Certificate, CertificateIssuerPrivateKeyTypes]:
+    """An intermediate CA under ``ca_cert`` (path length 0), as public CAs issue leaves."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+
+    _check_days(days)
+    key = new_key()
+    start = _now() - BACKDATE
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name(common_name))
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(min(start + dt.timedelta(days=days), ca_cert.not_valid_after_utc))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(digital_signature=True, content_commitment=False,
+                          key_encipherment=False, data_encipherment=False, key_agreement=False,
+                          key_cert_sign=True, crl_sign=True, encipher_only=False,
+                          decipher_only=False),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
+        .add_extension(_aki(ca_cert, ca_key), False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    return cert, key
+
+
+def _aki(ca_cert: x509.Certificate,
+         ca_key: CertificateIssuerPrivateKeyTypes) -> x509.AuthorityKeyIdentifier:
+    from cryptography import x509
+
+    try:
+        ski = ca_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+        return x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski)
+    except x509.ExtensionNotFound:
+        return x509.AuthorityKeyIdentifier.from_issuer_public_key(
+            ca_key.public_key())  # type: ignore[arg-type]
+
+
 def _leaf_builder(subject: x509.Name, issuer: x509.Name, key: PrivateKeyTypes,
                   names: Sequence[str], days: int) -> x509.CertificateBuilder:
     from cryptography import x509
@@ -140,19 +185,12 @@ def issue_leaf(ca_cert: x509.Certificate, ca_key: CertificateIssuerPrivateKeyTyp
                key: CertificateIssuerPrivateKeyTypes | None = None,
                ) -> tuple[x509.Certificate, CertificateIssuerPrivateKeyTypes]:
     """A server certificate for ``names`` (DNS names or IPs; the first is the CN)."""
-    from cryptography import x509
     from cryptography.hazmat.primitives import hashes
 
     key = key or new_key()
     first = names[0].strip().rstrip(".").lower() if names else ""
     builder = _leaf_builder(_name(first), ca_cert.subject, key, names, days)
-    try:
-        ski = ca_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
-        aki = x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski)
-    except x509.ExtensionNotFound:
-        aki = x509.AuthorityKeyIdentifier.from_issuer_public_key(
-            ca_key.public_key())  # type: ignore[arg-type]
-    cert = builder.add_extension(aki, False).sign(ca_key, hashes.SHA256())
+    cert = builder.add_extension(_aki(ca_cert, ca_key), False).sign(ca_key, hashes.SHA256())
     return cert, key
 
 

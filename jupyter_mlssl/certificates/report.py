@@ -175,6 +175,7 @@ class OutputReport(Report):
     names: list[str] = field(default_factory=list)
     not_after: dt.datetime | None = None
     findings: list[Finding] = field(default_factory=list)
+    next_step: str | None = None
 
     @property
     def title(self) -> str:  # type: ignore[override]
@@ -195,6 +196,7 @@ class OutputReport(Report):
             "not_after": self.not_after.isoformat() if self.not_after else None,
             "exit_status": self.exit_status,
             "findings": [f.to_dict() for f in self.findings],
+            "next_step": self.next_step,
         }
 
     def to_frame(self) -> pd.DataFrame:
@@ -211,6 +213,7 @@ class OutputReport(Report):
             ("subject", self.subject), ("names", ", ".join(self.names) or None),
             ("not_after", f"{self.not_after:%Y-%m-%d %H:%M} UTC" if self.not_after else None),
             ("fingerprint_sha256", self.leaf_fingerprint),
+            ("next_step", self.next_step),
         ]
         rows = [{"field": k, "value": v} for k, v in facts if v]
         if rows:

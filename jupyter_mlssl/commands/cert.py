@@ -73,7 +73,7 @@ def csr(args: argparse.Namespace, ctx: Context) -> Report:
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
 
-    from jupyter_mlssl.certificates import codes, minting
+    from jupyter_mlssl.certificates import minting
     from jupyter_mlssl.certificates.report import OutputReport, WrittenFile
 
     _distinct(args.out_csr, args.out_key)
@@ -95,13 +95,11 @@ def csr(args: argparse.Namespace, ctx: Context) -> Report:
         leaf_fingerprint=None,
         subject=request.subject.rfc4514_string(),
         names=names,
-        findings=[Finding(
-            codes.NO_KEY, Severity.INFO,
-            f"send {csr_path} to your CA; keep {key_path} private (mode 0600) - the "
-            "certificate it returns works only with this key (public key sha256 "
-            f"{digest.finalize().hex()[:16]}...). Then: mlssl cert inspect CERT --key "
-            f"{key_path} --cname {args.cname}",
-        )],
+        next_step=(
+            f"send {csr_path} to your CA and keep {key_path} private: the certificate it "
+            f"returns works only with this key (public key sha256 {digest.finalize().hex()}). "
+            f"Then: mlssl cert inspect CERT --key {key_path} --cname {args.cname}"
+        ),
     )
 
 
