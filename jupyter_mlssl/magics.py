@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
-from traitlets import Bool, Float, List, Unicode
+from traitlets import Bool, Float, List, TraitError, Unicode, validate
 from traitlets.config import Configurable
 
 from jupyter_mlssl.errors import InputError, MlsslError, OperationError
@@ -39,6 +39,9 @@ if TYPE_CHECKING:
     from jupyter_mlssl.parser import ArgumentParser
 
 PROG = "%mlssl"
+#: jupyter_mlssl.targets.azure.credentials.KINDS, spelled out: importing it here would cost
+#: load time (tests/test_magics_core.py checks the two agree).
+CREDENTIAL_KINDS = ("default", "cli", "environment", "device-code")
 MASK = "********"
 
 #: verbs whose first positional is a TARGET: ``MlsslMagic.default_target`` fills it in.
@@ -140,10 +143,20 @@ class MlsslMagic(Magics, Configurable):
     credential = Unicode(
         "default",
         config=True,
-        help="How Azure targets sign in: 'default' (environment, managed identity, Azure CLI; "
-        "never a browser), 'device_code' (prints a code to enter at microsoft.com/devicelogin), "
-        "'cli' (the Azure CLI's login).",
+        help="How Azure targets sign in: 'default' (environment, workload or managed "
+        "identity, Azure CLI; never waits on a browser), 'cli' (az login), 'environment' "
+        "(a service principal from AZURE_* variables) or 'device-code' (a code to enter at "
+        "microsoft.com/devicelogin; the panel shows it).",
     )
+
+    @validate("credential")
+    def _valid_credential(self, proposal: Any) -> str:
+        kind = str(proposal["value"]).strip().lower().replace("_", "-")
+        if kind not in CREDENTIAL_KINDS:
+            raise TraitError(f"credential must be one of {', '.join(CREDENTIAL_KINDS)}, "
+                             f"not {proposal['value']!r}")
+        return kind
+
     arm_endpoint = Unicode(
         "",
         config=True,

@@ -66,6 +66,18 @@ def test_config_round_trip(ip, capsys):
     assert m.defaults()["target"] == "local://iris"
 
 
+def test_credential_kinds_validated_and_match_azure_module(ip, caplog):
+    ip.run_cell("%config MlsslMagic.credential = 'device_code'")
+    assert magic(ip).credential == "device-code"
+    ip.run_cell("%config MlsslMagic.credential = 'browser'")
+    assert magic(ip).credential == "device-code"  # refused, unchanged
+    assert "credential must be one of" in caplog.text  # %config logs the refusal
+    from jupyter_mlssl.magics import CREDENTIAL_KINDS
+    from jupyter_mlssl.targets.azure.credentials import KINDS
+
+    assert set(CREDENTIAL_KINDS) == set(KINDS)
+
+
 def test_config_from_shell_config_before_load():
     config = Config()
     config.MlsslMagic.ca_bundle = "/etc/ssl/corp.pem"
