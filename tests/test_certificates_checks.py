@@ -226,3 +226,45 @@ def test_every_finding_code_is_covered_by_this_suite():
     here = pathlib.Path(__file__).parent
     text = "".join(p.read_text() for p in here.glob("test_certificates_*.py"))
     assert [code for code in ALL_CODES if f'"{code}"' not in text] == []
+
+
+def test_ssl_cert_file_is_not_read(tmp_path, pki, ca, monkeypatch):
+    """The default store is Mozilla's via certifi, whatever this machine trusts."""
+    root, inter = ca
+    leaf = pki.leaf(inter)
+    monkeypatch.setenv("SSL_CERT_FILE", str(root.write_cert(tmp_path / "machine-root.pem")))
+    report = _check(tmp_path, [leaf, inter, root])
+    _finding(report, "untrusted_root")
+    explicit = _check(tmp_path, [leaf, inter, root], ca_bundle=tmp_path / "machine-root.pem")
+    assert explicit.trusted and explicit.exit_status == 0
+
+
+def test_bad_ca_bundle_is_unusable_input(tmp_path, pki, ca):
+    leaf = pki.leaf(ca[1])
+    report = _check(tmp_path, [leaf, ca[1]], ca_bundle=tmp_path / "no-such-bundle.pem")
+    assert "no-such-bundle.pem" in _finding_any(report, "unreadable").message
+    assert report.exit_status == 2
+    (tmp_path / "junk.pem").write_text("not a bundle")
+    report = _check(tmp_path, [leaf, ca[1]], ca_bundle=tmp_path / "junk.pem")
+    assert report.exit_status == 2
+
+
+def _finding_any(report, code):
+    return next(f for f in report.findings if f.code == code)
+
+
+def test_naive_now_means_utc_and_crlf_bom_input(tmp_path, pki, ca, store):
+    leaf = pki.leaf(ca[1])
+    data = b"\xef\xbb\xbf" + (leaf.pem + ca[1].pem).replace(b"\n", b"\r\n")
+    (tmp_path / "windows.pem").write_bytes(data)
+    naive = dt.datetime.now(UTC).replace(tzinfo=None)
+    report = inspect(tmp_path / "windows.pem", ca_bundle=store, now=naive)
+    assert report.exit_status == 0 and len(report.certificates) == 2
+
+
+def test_html_rendering_has_both_tables(tmp_path, pki, ca, store):
+    leaf = pki.leaf(ca[1])
+    report = _check(tmp_path, [ca[1], leaf], key=leaf, ca_bundle=store)
+    html = report._repr_html_()
+    assert "chain_order" in html and "fingerprint_sha256" in html
+    assert "PRIVATE" not in html and "PRIVATE" not in repr(report)

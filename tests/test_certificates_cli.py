@@ -75,14 +75,28 @@ def test_inspect_text_output_has_both_tables(capsys, files, chain):
     assert PRIVATE not in out + err and _key_body(chain[2]) not in out + err
 
 
-@pytest.mark.parametrize("target", ["missing.pem", ".", "empty.pem", "key.pem"])
+@pytest.mark.parametrize("target", ["missing.pem", ".", "empty.pem", "key.pem", "random.bin",
+                                    "cut.pem", "huge.pem"])
 def test_inspect_unusable_input_exits_2(capsys, files, target):
     (files / "empty.pem").write_bytes(b"")
-    status, out, _err = _run(capsys, ["cert", "inspect", files / target, "--json"])
+    (files / "random.bin").write_bytes(os.urandom(2048))
+    (files / "cut.pem").write_bytes((files / "full.pem").read_bytes()[:700])
+    with (files / "huge.pem").open("wb") as handle:
+        handle.truncate(11 * 1024 * 1024)
+    status, out, _ = _run(capsys, ["cert", "inspect", files / target, "--json"])
     assert status == 2
     finding = json.loads(out)["findings"][0]
     assert finding["code"] in ("unreadable", "no_certificate")
-    assert str(files / target) in finding["message"]
+    assert str(files / target) in finding["message"] and "\n" not in finding["message"]
+    # the text form: tables on stdout, the one-line summary on stderr
+    status, out, err = _run(capsys, ["cert", "inspect", files / target])
+    assert status == 2 and len(err.strip().splitlines()) == 1 and finding["code"] in err
+
+
+def test_certificate_given_as_key_exits_2(capsys, files):
+    status, _, err = _run(capsys, ["cert", "inspect", files / "full.pem", "--key",
+                                   files / "full.pem"])
+    assert status == 2 and "not a private key" in err
 
 
 def test_pfx_password_only_from_the_environment(capsys, files, monkeypatch):

@@ -39,6 +39,8 @@ def report_for(loaded: LoadedCertificate, *, cname: str | None = None,
                now: dt.datetime | None = None) -> CertificateReport:
     """The checks on an already loaded certificate (the panel and the workflow reuse loads)."""
     when = now or dt.datetime.now(dt.timezone.utc)
+    if when.tzinfo is None:  # a naive time is taken as UTC, as certificates state theirs
+        when = when.replace(tzinfo=dt.timezone.utc)
     report = CertificateReport(source=loaded.source, format=loaded.format,
                                key_source=loaded.key_source, cname=cname)
     findings = list(loaded.findings)
