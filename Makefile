@@ -20,7 +20,20 @@ $(STAMP): $(PY) pyproject.toml
 	$(PY) -m pip install --quiet -e ".[azure,local,test]"
 	touch $(STAMP)
 
-setup: $(STAMP)
+# The labextension is built by the editable install above (hatch-jupyter-builder, once per
+# fresh checkout); after that only when its sources change, then re-installed so JupyterLab
+# serves the new bundle.
+LABEXT  = $(VENV)/share/jupyter/labextensions/jupyter-mlssl/package.json
+$(LABEXT): labextension/package.json $(wildcard labextension/src/*.ts labextension/style/*) | $(STAMP)
+	cd labextension && PATH="$(abspath $(BIN)):$$PATH" jlpm install && PATH="$(abspath $(BIN)):$$PATH" jlpm build:prod
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $(LABEXT)
+
+# The browser tests drive Debian's Chromium; a fresh machine does not have it.
+/usr/bin/chromium:
+	bash scripts/install-chromium.sh
+
+setup: $(STAMP) $(LABEXT)
 
 demo: setup
 	$(PY) -m jupyter_mlssl.demo
@@ -32,7 +45,7 @@ typecheck: setup
 	$(BIN)/mypy
 
 # pytest exits 5 when it collects nothing: that is a broken suite, not a pass.
-pytest: setup
+pytest: setup /usr/bin/chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; exit $$rc
 
