@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.localtarget import local_target  # noqa: F401 (a deployed local://iris)
 from tests.pki import TestPKI
 
 

@@ -332,11 +332,12 @@ class Service:
             _log(f"TLS not started: {exc}")
             self._publish()
         _log(f"serving {self.name} on http://{LOOPBACK}:{self.http.server_address[1]}/")
-        while not self.stopping.wait(0.5):  # a timed wait lets SIGTERM's handler run
+        while not self.stopping.wait(0.1):  # a timed wait lets SIGTERM's handler run
             pass
-        self.admin.shutdown()
-        self.http.shutdown()
-        self._stop_https()
+        # Stop listening and leave: in-flight requests are cut, as when a container stops.
+        for server in (self.admin, self.http, self.https):
+            if server is not None:
+                server.server_close()
 
 
 class AdminHandler(http.server.BaseHTTPRequestHandler):

@@ -1,0 +1,230 @@
+"""The local scoring service: a real process on loopback, scoring, TLS on/off and hot swaps."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import ssl
+import stat
+import threading
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from jupyter_mlssl import local
+from jupyter_mlssl.errors import InputError, OperationError
+from jupyter_mlssl.targets import connect
+from jupyter_mlssl.targets.base import SslSettings
+from jupyter_mlssl.targets.local.processes import pid_alive
+from jupyter_mlssl.targets.local.service import build_context
+from tests.localtarget import deployed, tiny_model_file
+
+OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+CNAME = "api.example.test"  # outside the local zone: nothing is published in DNS
+
+
+def post(url: str, payload: object, context: ssl.SSLContext | None = None) -> tuple[int, object]:
+    request = urllib.request.Request(url, data=json.dumps(payload).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+    handlers = [urllib.request.ProxyHandler({})]
+    if context is not None:
+        handlers.append(urllib.request.HTTPSHandler(context=context))
+    try:
+        with urllib.request.build_opener(*handlers).open(request, timeout=15) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def served_leaf(port: int, server_name: str = CNAME) -> bytes:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as raw, \
+            context.wrap_socket(raw, server_hostname=server_name) as tls:
+        return tls.getpeercert(binary_form=True)
+
+
+def custom(pki, tmp_path, name: str = CNAME) -> SslSettings:
+    root = pki.root()
+    leaf = pki.leaf(root, [name])
+    return SslSettings(status="Enabled", cname=name, cert_pem=leaf.pem.decode(),
+                       key=leaf.key_pem()), leaf, root
+
+
+def test_deploy_scores_and_answers_health(local_target):
+    uri = local_target.status().scoring_uri
+    assert uri.startswith("http://127.0.0.1:")
+    code, body = post(uri, {"data": [[0, 0], [3, 3]]})
+    assert (code, body) == (200, [0, 1])
+    with OPENER.open(uri.replace("/score", "/"), timeout=5) as response:
+        assert json.loads(response.read())["status"] == "Healthy"
+    code, body = post(uri, {"rows": []})
+    assert code == 400 and "data" in body["error"]
+
+
+def test_service_starts_fast_and_binds_loopback_only(tmp_path):
+    started = time.monotonic()
+    local.deploy("quick", model=tiny_model_file(tmp_path))
+    try:
+        elapsed = time.monotonic() - started
+        assert elapsed < 2.0, f"start-up took {elapsed:.2f} s"
+        runtime = json.loads((local_service_dir("quick") / "service.json").read_text())
+        with open(f"/proc/{runtime['pid']}/net/tcp") as fh:
+            listening = [line.split() for line in fh.readlines()[1:] if line.split()[3] == "0A"]
+        ours = {int(row[1].split(":")[1], 16): row[1].split(":")[0] for row in listening}
+        for port in (runtime["http_port"], runtime["admin_port"]):
+            assert ours[port] == "0100007F"  # 127.0.0.1, little-endian hex
+        token = local_service_dir("quick") / "admin.token"
+        assert stat.S_IMODE(token.stat().st_mode) == 0o600
+    finally:
+        local.stop_all()
+
+
+def local_service_dir(name: str):
+    from jupyter_mlssl.targets.local import store
+
+    return store.service_dir(name)
+
+
+def test_entry_script_runs_init_and_run(tmp_path):
+    script = tmp_path / "score.py"
+    script.write_text(
+        "import json, os\n"
+        "def init():\n"
+        "    global ready\n"
+        "    ready = os.path.exists(os.path.join(os.environ['AZUREML_MODEL_DIR'], 'model.pkl'))\n"
+        "def run(raw):\n"
+        "    return {'echo': json.loads(raw), 'ready': ready}\n"
+    )
+    with deployed("scripted", entry_script=script) as target:
+        code, body = post(target.status().scoring_uri, {"x": 1})
+    assert code == 200 and body == {"echo": {"x": 1}, "ready": True}
+
+
+def test_bad_inputs_are_one_line_errors(tmp_path):
+    with pytest.raises(InputError, match="cannot read the model file"):
+        local.deploy("nomodel", model=tmp_path / "missing.pkl")
+    bad = tmp_path / "score.py"
+    bad.write_text("def init():\n    pass\n")
+    with pytest.raises(InputError, match="no run"):
+        local.deploy("noscript", model=tiny_model_file(tmp_path), entry_script=bad)
+    with pytest.raises(InputError, match="no predict"):
+        local.deploy("noobject", model=object())
+    with pytest.raises(InputError, match="not a valid local service name"):
+        local.deploy("Bad Name", model=tiny_model_file(tmp_path))
+    with pytest.raises(InputError, match="no such local service"):
+        connect("local://ghost")
+
+
+def test_deploy_twice_is_refused_while_running(local_target, tmp_path):
+    with pytest.raises(InputError, match="already running"):
+        local.deploy("iris", model=tiny_model_file(tmp_path))
+
+
+def test_custom_certificate_swaps_in_and_out(local_target, pki, tmp_path):
+    desired, leaf, _root = custom(pki, tmp_path)
+    status = local_target.apply(local_target.plan(desired)).wait()
+    assert status.ssl.status == "Enabled" and status.fqdn == CNAME
+    port = local_target._runtime()["https_port"]
+    assert served_leaf(port) == leaf.der
+
+    second = pki.leaf(pki.root(), [CNAME])
+    again = SslSettings(status="Enabled", cname=CNAME, cert_pem=second.pem.decode(),
+                        key=second.key_pem())
+    local_target.apply(local_target.plan(again)).wait()
+    assert local_target._runtime()["https_port"] == port  # the port survives rotation
+    assert served_leaf(port) == second.der
+
+    key_files = list((local_service_dir("iris") / "tls").glob("*-key.pem"))
+    assert key_files and all(stat.S_IMODE(f.stat().st_mode) == 0o600 for f in key_files)
+
+    local_target.apply(local_target.plan(SslSettings(status="Disabled"))).wait()
+    with pytest.raises(ConnectionRefusedError):
+        served_leaf(port)
+    code, body = post(local_target.status().scoring_uri, {"data": [[0, 1]]})
+    assert (code, body) == (200, [0])
+
+
+def test_mismatched_key_is_refused_and_the_old_certificate_stays(local_target, pki, tmp_path):
+    desired, leaf, _root = custom(pki, tmp_path)
+    local_target.apply(local_target.plan(desired)).wait()
+    port = local_target._runtime()["https_port"]
+    other = pki.leaf(pki.root(), [CNAME])
+    broken = SslSettings(status="Enabled", cname=CNAME, cert_pem=other.pem.decode(),
+                         key=leaf.key_pem())  # the key of the *old* certificate
+    with pytest.raises(OperationError, match="refused the new TLS settings"):
+        local_target.apply(local_target.plan(broken))
+    assert served_leaf(port) == leaf.der  # still the old one, and handshakes still work
+    assert local_target.status().certificate_fingerprint.endswith(
+        leaf.cert.fingerprint(__import__("cryptography.hazmat.primitives.hashes",
+                                         fromlist=["SHA256"]).SHA256()).hex())
+
+
+def test_build_context_refuses_a_broken_pair(pki, tmp_path):
+    leaf, other = pki.leaf(None, ["a.test"]), pki.leaf(None, ["b.test"])
+    cert, key = leaf.write_cert(tmp_path / "c.pem"), other.write_key(tmp_path / "k.pem")
+    with pytest.raises(ValueError, match="do not load"):
+        build_context(cert, key)
+    good, der = build_context(cert, leaf.write_key(tmp_path / "k2.pem"))
+    assert der == leaf.der and isinstance(good, ssl.SSLContext)
+
+
+def test_rotation_under_load_drops_no_request(local_target, pki, tmp_path):
+    """Clients keep connecting (a new TLS connection each) while the certificate changes."""
+    desired, _leaf, root = custom(pki, tmp_path)
+    local_target.apply(local_target.plan(desired)).wait()
+    port = local_target._runtime()["https_port"]
+    bundle = root.write_cert(tmp_path / "root.pem")
+    client = ssl.create_default_context(cafile=str(bundle))
+    url = f"https://{CNAME}:{port}/"
+    failures: list[str] = []
+    done = threading.Event()
+    count = [0]
+
+    def hammer() -> None:
+        while not done.is_set():
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=5) as raw, \
+                        client.wrap_socket(raw, server_hostname=CNAME) as tls:
+                    tls.sendall(f"GET / HTTP/1.1\r\nHost: {CNAME}\r\nConnection: close\r\n\r\n"
+                                .encode())
+                    if not tls.recv(64).startswith(b"HTTP/1.1 200"):
+                        failures.append("bad status")
+                count[0] += 1
+            except (OSError, ssl.SSLError) as exc:
+                failures.append(repr(exc))
+
+    threads = [threading.Thread(target=hammer) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    try:
+        for _ in range(5):
+            leaf = pki.leaf(root, [CNAME])
+            local_target.apply(local_target.plan(SslSettings(
+                status="Enabled", cname=CNAME, cert_pem=leaf.pem.decode(),
+                key=leaf.key_pem()))).wait()
+            time.sleep(0.1)
+    finally:
+        done.set()
+        for thread in threads:
+            thread.join(10)
+    assert url and count[0] > 20
+    assert failures == []
+    assert served_leaf(port) == leaf.der
+
+
+def test_stop_ends_the_process_group(tmp_path):
+    local.deploy("short", model=tiny_model_file(tmp_path))
+    pid = json.loads((local_service_dir("short") / "service.json").read_text())["pid"]
+    assert pid_alive(pid)
+    report = local.stop("short")
+    assert "stopped" in report.summary()
+    assert not pid_alive(pid)
+    assert not local_service_dir("short").exists()
+    assert local.list().services == []
+    with pytest.raises(OSError):
+        os.getpgid(pid)
