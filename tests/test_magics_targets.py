@@ -114,3 +114,19 @@ def test_apply_cell_with_good_yaml(ip, local_target, capfd):  # noqa: F811
     assert type(result.error_in_exec) is UsageError and "--yes" in str(result.error_in_exec)
     report = run(ip, "%%mlssl apply local://iris --yes\nstatus: disabled\n")
     assert report.outcome == "applied" and local_target.status().ssl.status == "Disabled"
+
+
+def test_local_deploy_list_stop_through_the_magic(ip, tmp_path, mlssl_home):
+    from jupyter_mlssl import local
+    from tests.localtarget import tiny_model_file
+
+    model = tiny_model_file(tmp_path)
+    try:
+        deployed = run(ip, f"%mlssl local deploy wine --model {model}")
+        assert deployed.exit_status == 0, deployed.summary()
+        listing = run(ip, "%mlssl local list")
+        assert list(listing.to_frame()["target"]) == ["local://wine"]
+        run(ip, "%mlssl local stop wine")
+        assert run(ip, "%mlssl local list --json")["services"] == []
+    finally:
+        local.stop_all()
