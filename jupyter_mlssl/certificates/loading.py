@@ -79,6 +79,8 @@ def read_input(source: Source, default_name: str) -> tuple[str, bytes | None, Fi
         return name, None, error(
             codes.UNREADABLE, f"{name} cannot be read ({exc.strerror}); check the path"
         )
+    except ValueError:  # e.g. an embedded NUL byte: not a usable path at all
+        return name, None, error(codes.UNREADABLE, f"{name!r} is not a valid path")
     if stat.S_ISDIR(info.st_mode):
         return name, None, error(
             codes.UNREADABLE, f"{name} is a directory: give the certificate file inside it"
@@ -93,15 +95,16 @@ def read_input(source: Source, default_name: str) -> tuple[str, bytes | None, Fi
             codes.UNREADABLE, f"{name} cannot be read ({exc.strerror}); check its permissions"
         )
     if len(data) > MAX_INPUT_BYTES:  # a pipe or device whose stat size said nothing
-        return name, None, _too_large(name, len(data))
+        return name, None, _too_large(name, None)
     return name, data, None
 
 
-def _too_large(name: str, size: int) -> Finding:
+def _too_large(name: str, size: int | None) -> Finding:
+    shown = f" ({size / 1e6:.0f} MB)" if size is not None else ""
     return error(
         codes.UNREADABLE,
-        f"{name} is over 10 MB ({size / 1e6:.0f} MB), too large for a certificate or key: "
-        "give the certificate file itself",
+        f"{name} is over 10 MB{shown}, too large for a certificate or key: give the "
+        "certificate file itself",
     )
 
 
