@@ -12,7 +12,6 @@ import pytest
 from IPython.core.error import UsageError
 
 from tests.ipshell import magic, shell
-from tests.localtarget import local_target  # noqa: F401  (the fixture)
 
 ZONE = "mlssl.test"
 
@@ -29,7 +28,7 @@ def run(ip, line):
     return result.result
 
 
-def test_status_enable_probe_dns_disable_history(ip, local_target, capfd):  # noqa: F811
+def test_status_enable_probe_dns_disable_history(ip, local_target, capfd):
     status = run(ip, "%mlssl status local://iris")
     assert status.ssl.status == "Disabled"
 
@@ -63,7 +62,7 @@ def test_status_enable_probe_dns_disable_history(ip, local_target, capfd):  # no
     assert [s["target"] for s in listing["services"]] == ["local://iris"]
 
 
-def test_update_with_own_certificate_and_password_env(ip, local_target, pki, tmp_path,  # noqa: F811
+def test_update_with_own_certificate_and_password_env(ip, local_target, pki, tmp_path,
                                                        monkeypatch, capfd):
     name = f"api.{ZONE}"
     root = pki.root()
@@ -82,7 +81,7 @@ def test_update_with_own_certificate_and_password_env(ip, local_target, pki, tmp
     assert "k3y-Pa55!" not in text and "PRIVATE KEY" not in text
 
 
-def test_failed_change_fails_the_cell_after_showing_the_report(ip, local_target, pki,  # noqa: F811
+def test_failed_change_fails_the_cell_after_showing_the_report(ip, local_target, pki,
                                                                tmp_path, capfd):
     # A certificate for another name: the plan is blocked, nothing is applied.
     leaf = pki.leaf(None, [f"other.{ZONE}"])
@@ -99,7 +98,7 @@ def test_failed_change_fails_the_cell_after_showing_the_report(ip, local_target,
     assert local_target.status().ssl.status == "Disabled"
 
 
-def test_apply_cell_with_good_yaml(ip, local_target, capfd):  # noqa: F811
+def test_apply_cell_with_good_yaml(ip, local_target, capfd):
     report = run(ip, "%%mlssl apply local://iris\n"
                      "status: auto\n"
                      "leaf_domain_label: iris\n")

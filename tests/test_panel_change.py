@@ -11,7 +11,6 @@ import pytest
 
 from jupyter_mlssl.panel import Panel
 from tests.ipshell import upload, widget_state_leaks
-from tests.localtarget import local_target  # noqa: F401  (the fixture)
 
 ZONE = "mlssl.test"
 PASSWORD = b"Upl0ad-pa55"
@@ -28,7 +27,7 @@ def own(pki, tmp_path):
             "plain_key": leaf.key_pem(), "ca": str(ca)}
 
 
-def test_full_walk_through_the_panel(local_target, own):  # noqa: F811
+def test_full_walk_through_the_panel(local_target, own):
     panel = Panel(target="local://iris", ca_bundle=own["ca"])
     secrets = [own["key"], own["plain_key"], PASSWORD]
 
@@ -117,7 +116,7 @@ def test_full_walk_through_the_panel(local_target, own):  # noqa: F811
     no_leaks()
 
 
-def test_errors_land_in_the_status_line_escaped(local_target):  # noqa: F811
+def test_errors_land_in_the_status_line_escaped(local_target):
     panel = Panel(target="local://iris")
     panel.change.mode.value = "own"
     assert panel.change.on_plan() is None
