@@ -11,6 +11,7 @@ that let one escape would fail silently in the browser.)
 from __future__ import annotations
 
 import html
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,8 @@ from jupyter_mlssl.errors import MlsslError
 if TYPE_CHECKING:
     from jupyter_mlssl.panel.signin import SignIn
     from jupyter_mlssl.targets.base import Target
+
+log = logging.getLogger(__name__)
 
 OK, WORKING, FAILED = "#166534", "#1e3a8a", "#9b1c1c"
 
@@ -130,6 +133,7 @@ class PanelContext:
         except MlsslError as exc:
             self.say(f"✖ {exc}", FAILED)
         except Exception as exc:  # shown, not swallowed: the browser has nowhere else
+            log.warning("jupyter-mlssl panel: %s failed", what, exc_info=True)  # a bug: keep it
             self.say(f"✖ unexpected error while {what.lower()}: {type(exc).__name__}: {exc}",
                      FAILED)
         else:
