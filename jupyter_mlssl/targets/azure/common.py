@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import inspect
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -189,63 +188,34 @@ class DoneOperation:
 def probe_certificate(url: str, *, address: str | None = None, timeout: float = 5.0) -> dict:
     """Expiry and fingerprint of the certificate ``url`` serves, or a note saying why not.
 
-    Uses the checks layer's probe (``jupyter_mlssl.probe.probe``), imported lazily so a target
-    still reports its settings when the probe cannot run; if ``address`` is known the name is
-    pinned to it (curl-style ``--resolve``) so the certificate of the right server is read even
-    before DNS points there.
+    Uses the checks layer's probe (``jupyter_mlssl.probe``), imported lazily and guarded so a
+    target still reports its settings when the endpoint is unreachable. If ``address`` is
+    known the name is pinned to it (curl-style ``--resolve``), so the right server's
+    certificate is read even before DNS points there.
     """
     try:
         from jupyter_mlssl.probe import probe
     except ImportError:
         return {"note": "certificate expiry not shown: the probe module is not available"}
-    kwargs: dict[str, Any] = {"timeout": timeout}
     parts = urlsplit(url)
+    resolve = []
+    if address and parts.hostname and parts.hostname != address:
+        resolve.append(f"{parts.hostname}:{parts.port or 443}:{address}")
     try:
-        params = inspect.signature(probe).parameters
-    except (TypeError, ValueError):
-        params = {}  # type: ignore[assignment]
-    if address and parts.hostname and "resolve" in params:
-        kwargs["resolve"] = [f"{parts.hostname}:{parts.port or 443}:{address}"]
-    try:
-        result = probe(url, **kwargs)
+        result = probe(url, resolve=resolve, timeout=timeout, redirect_port=None).results[0]
     except Exception as exc:  # a probe must never break status
         return {"note": f"certificate not read from {url}: {type(exc).__name__}"}
-    return _probe_facts(url, result)
-
-
-def _probe_facts(url: str, result: Any) -> dict:
-    data = result.to_dict() if hasattr(result, "to_dict") else dict(vars(result))
-    if isinstance(data.get("results"), list) and data["results"]:  # a report of many URLs
-        data = data["results"][0]
-    cert = data.get("certificate")
-    leaf: dict = cert if isinstance(cert, dict) else {}
-    not_after = _first(data, leaf, "not_after", "certificate_not_after", "expires")
-    fingerprint = _first(data, leaf, "fingerprint", "certificate_fingerprint", "sha256")
-    days_left = _first(data, leaf, "days_left")
-    if isinstance(not_after, dt.datetime):
-        not_after = not_after.astimezone(dt.timezone.utc).isoformat()
-    if days_left is None and isinstance(not_after, str):
-        try:
-            when = dt.datetime.fromisoformat(not_after.replace("Z", "+00:00"))
-            days_left = (when - dt.datetime.now(dt.timezone.utc)).days
-        except ValueError:
-            pass
-    out: dict[str, Any] = {"not_after": not_after, "days_left": days_left,
-                           "fingerprint": fingerprint}
-    verdict = data.get("verdict")
+    not_after = result.not_after
+    out: dict[str, Any] = {
+        "not_after": not_after.astimezone(dt.timezone.utc).isoformat() if not_after else None,
+        "days_left": result.days_left,
+        "fingerprint": result.leaf_fingerprint,
+    }
     if not_after is None:
-        out["note"] = f"certificate not read from {url}: {verdict or 'unreachable'}"
-    elif verdict and verdict != "ok":
-        out["note"] = f"probe of {url}: {verdict}"
+        out["note"] = f"certificate not read from {url}: {result.verdict}"
+    elif result.verdict != "ok":
+        out["note"] = f"probe of {url}: {result.verdict}"
     return out
-
-
-def _first(data: dict, leaf: dict, *names: str) -> Any:
-    for name in names:
-        for src in (data, leaf):
-            if src.get(name) is not None:
-                return src[name]
-    return None
 
 
 def renew_window_finding(days_left: int | None) -> Finding | None:
