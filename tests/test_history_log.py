@@ -1,0 +1,79 @@
+"""The audit log: every attempt recorded, never key material, expiries soonest first."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import threading
+
+import pytest
+
+from jupyter_mlssl import history
+
+
+def test_record_and_read_back_newest_first():
+    history.record(target="local://a", action="enable", outcome="applied", after_status="Auto",
+                   after_fingerprint="sha256:" + "ab" * 32,
+                   after_not_after="2030-01-01T00:00:00Z", verification="passed")
+    history.record(target="local://a", action="disable", outcome="refused",
+                   message="not   confirmed;\n nothing was changed")
+    history.record(target="local://b", action="enable", outcome="blocked")
+    report = history.entries("local://a")
+    assert [e["action"] for e in report.entries] == ["disable", "enable"]
+    assert report.entries[0]["message"] == "not confirmed; nothing was changed"
+    assert report.entries[1]["user"]  # the OS user is recorded
+    assert report.entries[1]["time"].endswith("Z")
+    frame = report.to_frame()
+    assert list(frame["outcome"]) == ["refused", "applied"]
+    assert "Auto sha256:abab" in frame["after"].iloc[1]
+    assert len(history.entries().entries) == 3
+    assert len(history.entries(limit=1).entries) == 1
+    assert history.entries("local://nobody").entries == []
+    assert "History of local://a" in repr(report)
+    assert report.to_dict()["entries"][0]["outcome"] == "refused"
+
+
+def test_no_certificate_or_key_text_is_ever_stored():
+    pem = "-----BEGIN " + "PRIVATE KEY-----\nAAAA\n"
+    with pytest.raises(ValueError):
+        history.record(target="local://a", action="enable", outcome="applied",
+                       after_fingerprint=pem)
+    assert history.entries().entries == []
+
+
+def test_expiries_latest_settled_state_per_target_soonest_first():
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    history.record(target="local://far", action="enable", outcome="applied",
+                   after_status="Auto", after_not_after="2026-06-01T00:00:00Z",
+                   after_fingerprint="sha256:far", fqdn="far.local.mlssl.test")
+    history.record(target="local://near", action="enable", outcome="applied",
+                   after_status="Enabled", after_not_after="2026-01-11T00:00:00Z",
+                   after_fingerprint="sha256:near", fqdn="near.example.test")
+    history.record(target="local://off", action="enable", outcome="applied",
+                   after_status="Auto", after_not_after="2026-02-01T00:00:00Z")
+    history.record(target="local://off", action="disable", outcome="applied",
+                   after_status="Disabled")
+    # a blocked attempt or one that never reached the target says nothing about it
+    history.record(target="local://near", action="update", outcome="blocked",
+                   after_status="Enabled", after_not_after="2020-01-01T00:00:00Z")
+    history.record(target="local://far", action="update", outcome="failed")
+    found = history.expiries(now=now)
+    assert [e["target"] for e in found] == ["local://near", "local://far"]
+    assert found[0] == {"target": "local://near", "fqdn": "near.example.test",
+                        "not_after": "2026-01-11T00:00:00Z", "days_left": 10,
+                        "fingerprint": "sha256:near"}
+
+
+def test_concurrent_writers_all_land():
+    def write(i: int) -> None:
+        for j in range(10):
+            history.record(target=f"local://t{i}", action="enable", outcome="applied",
+                           message=f"{i}-{j}")
+
+    threads = [threading.Thread(target=write, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with sqlite3.connect(history.db_path()) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM attempts").fetchone()[0] == 40
