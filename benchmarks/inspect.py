@@ -3,8 +3,10 @@
 One run mints a 3-certificate chain (leaf, intermediate, root; EC P-256) and the leaf's key
 in a temp directory, then times on the same files:
 
-* ``inspect()``: the API call (load, order, key match, verify against Mozilla's store
-  through certifi, every check), warm: the store is parsed once per process.
+* ``inspect()``: the API call (load, order, key match, trust against Mozilla's store
+  through certifi, every check), warm: the store is parsed once per process. The demo
+  root is not in that store (untrusted_root); a second line passes it as ``--ca-bundle``
+  so the verifier builds a trusted path.
 * ``mlssl cert inspect --json`` in-process: argparse, the handler, ``to_dict`` + JSON.
 * ``mlssl cert inspect`` in-process with the text tables (pandas rendering).
 * ``openssl x509 -noout -text`` as a subprocess: parses and prints the first certificate
@@ -35,13 +37,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 
-def _median_ms(func: Callable[[], object], runs: int) -> float:
-    samples = []
+def _medians_ms(variants: dict[str, Callable[[], object]], runs: int) -> dict[str, float]:
+    """Median wall time of each variant, sampled round-robin so that all of them see the
+    same machine load (other processes on 2 cores skew back-to-back blocks)."""
+    samples: dict[str, list[float]] = {name: [] for name in variants}
     for _ in range(runs):
-        start = time.perf_counter()
-        func()
-        samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples)
+        for name, func in variants.items():
+            start = time.perf_counter()
+            func()
+            samples[name].append((time.perf_counter() - start) * 1000)
+    return {name: statistics.median(values) for name, values in samples.items()}
 
 
 def main(runs: int = 101) -> int:
@@ -74,31 +79,32 @@ def main(runs: int = 101) -> int:
 
         cli(["--json"])()  # warm the CLI's own imports
         cli([])()  # ...and pandas
-        api_ms = _median_ms(lambda: inspect(chain, key=key_file), runs)
-        json_ms = _median_ms(cli(["--json"]), runs)
-        text_ms = _median_ms(cli([]), runs)
+        root_file = work / "root.pem"
+        minting.write_public(root_file, minting.cert_pem(root))
         if openssl is None:
             print("openssl not found: no anchor to compare with")
             return 1
         command = [openssl, "x509", "-noout", "-text", "-in", str(chain)]
         subprocess.run(command, check=True, capture_output=True)
-        openssl_ms = _median_ms(
-            lambda: subprocess.run(command, check=True, capture_output=True), runs)
+        rows = _medians_ms({
+            "inspect() API, in-process (Mozilla store)": lambda: inspect(chain, key=key_file),
+            "inspect() API, in-process (--ca-bundle root)":
+                lambda: inspect(chain, key=key_file, ca_bundle=root_file),
+            "mlssl cert inspect --json, in-process": cli(["--json"]),
+            "mlssl cert inspect (text tables), in-process": cli([]),
+            "openssl x509 -noout -text, subprocess":
+                lambda: subprocess.run(command, check=True, capture_output=True),
+        }, runs)
 
     print(f"3-certificate chain + key, median of {runs} runs each (cold first call "
           f"{cold_ms:.1f} ms, certifi store load included)")
-    rows = [
-        ("inspect() API, in-process", api_ms),
-        ("mlssl cert inspect --json, in-process", json_ms),
-        ("mlssl cert inspect (text tables), in-process", text_ms),
-        ("openssl x509 -noout -text, subprocess", openssl_ms),
-    ]
-    for label, value in rows:
-        ratio = openssl_ms / value
-        print(f"  {label:<46} {value:8.3f} ms   openssl/this = {ratio:5.1f}x")
-    target = openssl_ms / json_ms >= 3
-    print(f"target (in-process --json at least 3x faster than openssl): "
-          f"{'met' if target else 'NOT met'}")
+    openssl_ms = rows["openssl x509 -noout -text, subprocess"]
+    for label, value in rows.items():
+        print(f"  {label:<46} {value:8.3f} ms   openssl/this = {openssl_ms / value:5.1f}x")
+    api = openssl_ms / rows["inspect() API, in-process (Mozilla store)"]
+    cli_ratio = openssl_ms / rows["mlssl cert inspect --json, in-process"]
+    print(f"target (in-process at least 3x faster than openssl): API {api:.1f}x, "
+          f"CLI --json {cli_ratio:.1f}x: {'met' if min(api, cli_ratio) >= 3 else 'NOT met'}")
     return 0
 
 

@@ -286,6 +286,10 @@ def verify_chain(certificates: list[x509.Certificate], path_length: int, store: 
         # Pinned: the leaf itself is a trust anchor (a development certificate passed as
         # --ca-bundle). Clients configured that way trust it whatever its extensions.
         return PathVerdict("trusted", chain=[path[0]], top=path[0])
+    if not any(c in store.members or c.issuer in store.subjects for c in certificates):
+        # No certificate names an issuer in the store, so no path can exist: skip the
+        # verifier's exhaustive search (most of the cost of an untrusted inspection).
+        return classify_path(path, store)
     chain, detail = _verify(path, extra, store, now)
     if chain is None and detail and "not valid at validation time" in detail:
         start = max(c.not_valid_before_utc for c in certificates)
