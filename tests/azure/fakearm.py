@@ -274,7 +274,10 @@ class FakeArm:
             h.reply(401, {"error": {"code": "AuthenticationFailed",
                                     "message": "Authentication failed."}})
             return
-        status, payload, headers = self.route(h.command, parts.path, query, rec, lro)
+        try:
+            status, payload, headers = self.route(h.command, parts.path, query, rec, lro)
+        except Exception as exc:  # a bug in the fake must show up, not look like a reset
+            status, payload, headers = 500, {"error": {"code": "FakeBug", "message": repr(exc)}}, {}
         h.reply(status, payload, headers)
 
     def _not_found(self, code: str, what: str) -> tuple[int, Any, dict]:
@@ -352,7 +355,7 @@ class FakeArm:
             if current is None:
                 return self._not_found("ResourceNotFound", f"Compute '{name}'")
             out = copy.deepcopy(current)
-            ssl_conf = out["properties"]["properties"].get("sslConfiguration")
+            ssl_conf = (out["properties"].get("properties") or {}).get("sslConfiguration")
             if isinstance(ssl_conf, dict) and ssl_conf.get("status") != "Disabled":
                 ssl_conf["cert"] = None  # secrets are never returned
                 ssl_conf["key"] = None

@@ -174,7 +174,7 @@ class AciServiceTarget(AzureTarget):
         )
         if body.get("state"):
             status.notes.append(f"service state: {body['state']}")
-        self.add_probe(status, body.get("scoringUri"), body.get("publicIp"))
+        self.add_probe(status, body.get("scoringUri"))  # its host is public DNS: no pinning
         return status
 
     def status(self) -> TargetStatus:

@@ -201,6 +201,8 @@ def send_json(
     if body is not None:
         headers["Content-Type"] = content_type
         content = json.dumps(body).encode()
+    if url.startswith("/"):  # an ARM path: send_request does not prefix base_url itself
+        url = client.format_url(url)
     request = HttpRequest(method, url, params=params or {}, headers=headers, content=content)
     result = client.send_request(request, _return_pipeline_response=pipeline_response)
     response = result.http_response if pipeline_response else result
