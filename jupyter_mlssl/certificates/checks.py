@@ -174,8 +174,8 @@ def check_validity(loaded: LoadedCertificate, now: dt.datetime) -> list[Finding]
 
 def check_names(loaded: LoadedCertificate, cname: str | None) -> list[Finding]:
     leaf = loaded.leaf
-    if leaf is None:
-        return []
+    if leaf is None or is_ca(leaf):
+        return []  # a CA in the leaf's place is the problem to report, not its names
     name = loaded.source
     out = []
     names = san_names(leaf)
