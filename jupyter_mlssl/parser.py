@@ -11,6 +11,7 @@ The contract (verbs, flags, meanings) is DESIGN.md's "Contracts" section: keep i
 from __future__ import annotations
 
 import argparse
+import functools
 from collections.abc import Sequence
 from typing import NoReturn
 
@@ -68,7 +69,9 @@ def _change_flags(parser: argparse.ArgumentParser, *, needs_settings: bool) -> N
     _json(parser)
 
 
+@functools.lru_cache(maxsize=4)
 def build_parser(prog: str = PROG) -> ArgumentParser:
+    """The parser for ``prog``, built once per process (parsing does not mutate it)."""
     parser = ArgumentParser(
         prog=prog,
         description="Secure a deployed machine-learning web service with TLS.",
