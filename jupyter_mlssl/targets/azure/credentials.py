@@ -58,9 +58,10 @@ def default_credential(cloud: Cloud | None = None, **kwargs: Any) -> Any:
     """The chain used when the caller passes no credential.
 
     ``DefaultAzureCredential`` with its interactive browser member excluded (that is already
-    its default; it is spelled out so a future default cannot change it): environment service
-    principal, workload identity, managed identity (compute instances), Azure CLI (10 s process
-    timeout), ... It fails fast with ``CredentialUnavailableError`` instead of waiting.
+    its default; it is spelled out so a future default cannot change it) and the broker too
+    (on Windows/WSL it may raise a sign-in window): environment service principal, workload
+    identity, managed identity (compute instances), Azure CLI (10 s process timeout), ... It
+    fails fast with ``ClientAuthenticationError`` instead of waiting.
     """
     from azure.identity import DefaultAzureCredential
 
@@ -69,6 +70,7 @@ def default_credential(cloud: Cloud | None = None, **kwargs: Any) -> Any:
     return DefaultAzureCredential(
         authority=cloud.authority,
         exclude_interactive_browser_credential=True,
+        exclude_broker_credential=True,
         **kwargs,
     )
 
