@@ -18,16 +18,19 @@ they then run the probes on a worker thread. Coroutines can ``await aprobe_many(
 from __future__ import annotations
 
 import asyncio
+import atexit
 import concurrent.futures
 import datetime as dt
 import math
 import os
+import threading
 from collections.abc import Callable, Coroutine, Iterable
 from typing import Any, TypeVar
 
 from jupyter_mlssl.errors import InputError
 from jupyter_mlssl.probe.endpoint import Endpoint, parse_resolve, parse_url
 from jupyter_mlssl.probe.report import CertSummary, ProbeReport, ProbeResult, Timings
+from jupyter_mlssl.probe.runner import RedirectPort
 from jupyter_mlssl.probe.verdict import VERDICTS, WORST_FIRST, load_trust_store
 
 __all__ = [
@@ -52,7 +55,7 @@ def probe(
     resolve: Iterable[str] = (),
     timeout: float = 5.0,
     now: dt.datetime | None = None,
-    redirect_port: int | None = 80,
+    redirect_port: RedirectPort = "auto",
 ) -> ProbeReport:
     """Probe one URL; a :class:`ProbeReport` with one result (``report.results[0]``)."""
     return probe_many([url], ca_bundle=ca_bundle, resolve=resolve, timeout=timeout,
@@ -67,7 +70,7 @@ def probe_many(
     timeout: float = 5.0,
     concurrency: int = 50,
     now: dt.datetime | None = None,
-    redirect_port: int | None = 80,
+    redirect_port: RedirectPort = "auto",
 ) -> ProbeReport:
     """Probe every URL, at most ``concurrency`` at once; one table, in input order.
 
@@ -75,11 +78,13 @@ def probe_many(
     file, else Mozilla's store (certifi). ``resolve``: ``HOST:PORT:ADDRESS`` overrides, as
     curl's ``--resolve``. ``timeout``: seconds per probe. ``now``: the moment to judge
     validity at (default: now). ``redirect_port``: where to look for plain http that should
-    redirect to https (None: do not look).
+    redirect to https: ``"auto"`` looks on port 80 for https URLs on the default port 443
+    only (for a service on another port, port 80 of its host is not its plain-http twin);
+    a number always looks there; None never looks.
     """
     return _run_sync(lambda: aprobe_many(
         urls, ca_bundle=ca_bundle, resolve=resolve, timeout=timeout, concurrency=concurrency,
-        now=now, redirect_port=redirect_port,
+        now=now, redirect_port=redirect_port, _private_loop=True,
     ))
 
 
@@ -91,16 +96,25 @@ async def aprobe_many(
     timeout: float = 5.0,
     concurrency: int = 50,
     now: dt.datetime | None = None,
-    redirect_port: int | None = 80,
+    redirect_port: RedirectPort = "auto",
+    _private_loop: bool = False,
 ) -> ProbeReport:
     """:func:`probe_many` for code already running in an event loop."""
+    from jupyter_mlssl.probe.aio import can_watch_fds
     from jupyter_mlssl.probe.runner import probe_all
 
     endpoints, overrides = _inputs(urls, resolve, timeout, concurrency, redirect_port)
     trust = load_trust_store(ca_bundle)
+    loop = asyncio.get_running_loop()
+    if not can_watch_fds(loop):  # Windows' proactor loop: probe on a loop of our own
+        return await loop.run_in_executor(None, lambda: _run_in_new_loop(aprobe_many(
+            urls, ca_bundle=ca_bundle, resolve=resolve, timeout=timeout,
+            concurrency=concurrency, now=now, redirect_port=redirect_port,
+        )))
     results = await probe_all(
         endpoints, overrides=overrides, trust=trust, timeout=timeout,
         concurrency=concurrency, now=now, redirect_port=redirect_port,
+        private_loop=_private_loop,
     )
     return ProbeReport(results=results)
 
@@ -110,7 +124,7 @@ def _inputs(
     resolve: Iterable[str],
     timeout: float,
     concurrency: int,
-    redirect_port: int | None,
+    redirect_port: RedirectPort,
 ) -> tuple[list[Endpoint], dict[tuple[str, int], str]]:
     if isinstance(urls, str):
         urls = [urls]
@@ -124,8 +138,10 @@ def _inputs(
         raise InputError(f"--timeout {timeout}: give a positive number of seconds")
     if not (isinstance(concurrency, int) and concurrency >= 1):
         raise InputError(f"--concurrency {concurrency}: give a whole number, 1 or more")
-    if redirect_port is not None and not 0 < redirect_port < 65536:
-        raise InputError(f"redirect_port {redirect_port}: give a TCP port, or None")
+    if redirect_port not in (None, "auto") and not (
+        isinstance(redirect_port, int) and 0 < redirect_port < 65536
+    ):
+        raise InputError(f"redirect_port {redirect_port!r}: give a TCP port, 'auto' or None")
     return endpoints, overrides
 
 
@@ -138,7 +154,40 @@ def _run_sync(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(make())
+        return _run_in_new_loop(make(), keep=True)
     with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="mlssl-probe") as pool:
-        return pool.submit(lambda: asyncio.run(make())).result()
+        return pool.submit(lambda: _run_in_new_loop(make())).result()
 
+
+_kept = threading.local()
+
+
+def _run_in_new_loop(coro: Coroutine[Any, Any, T], *, keep: bool = False) -> T:
+    """Run ``coro`` on a selector loop that is not running anywhere else.
+
+    Not ``asyncio.run``: its SIGINT bookkeeping calls ``signal.getsignal``, whose enum lookup
+    formats ``repr(task)`` and so the task's result, rendering a report table on every call,
+    and its set-up and tear-down cost a fifth of a loopback probe. With ``keep``, the loop
+    is kept for the next call on this thread (a script probing in a loop) and closed at
+    exit. Ctrl-C still interrupts, as a KeyboardInterrupt out of ``run_until_complete``.
+    """
+    loop = getattr(_kept, "loop", None) if keep else None
+    if loop is None or loop.is_closed():
+        loop = asyncio.SelectorEventLoop()  # the probe watches sockets itself (see aio.py)
+        if keep:
+            _kept.loop = loop
+            atexit.register(loop.close)
+    try:
+        return loop.run_until_complete(coro)
+    finally:
+        # The probe starts no async generators and keeps its blocking DNS lookups on a pool
+        # of its own (connect.py), so unlike asyncio.run there is nothing else to wind down.
+        try:
+            pending = asyncio.all_tasks(loop)
+            for task in pending:
+                task.cancel()
+            if pending:
+                loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        finally:
+            if not keep:
+                loop.close()

@@ -13,6 +13,7 @@ Every failure becomes a :class:`ProbeFailure` carrying its verdict and one sente
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import functools
 import ipaddress
 import socket
@@ -21,6 +22,7 @@ import time
 import warnings
 from dataclasses import dataclass
 
+from jupyter_mlssl.probe.aio import AsyncSocket, bounded
 from jupyter_mlssl.probe.endpoint import Endpoint
 
 
@@ -48,6 +50,16 @@ def client_context() -> ssl.SSLContext:
     return ctx
 
 
+@functools.lru_cache(maxsize=1)
+def _resolver_pool() -> concurrent.futures.ThreadPoolExecutor:
+    """Threads for ``getaddrinfo`` (it blocks), shared by every loop in the process.
+
+    Not the loop's default executor: that one is per loop and must be shut down with it,
+    a round of thread joins at the end of every synchronous ``probe()``.
+    """
+    return concurrent.futures.ThreadPoolExecutor(16, thread_name_prefix="mlssl-dns")
+
+
 def _remaining(deadline: float) -> float:
     return max(0.0, deadline - time.perf_counter())
 
@@ -70,11 +82,12 @@ async def resolve(
     if _is_ip(endpoint.host):
         return endpoint.host
     loop = asyncio.get_running_loop()
+    lookup = functools.partial(
+        socket.getaddrinfo, endpoint.host, endpoint.port, type=socket.SOCK_STREAM
+    )
     try:
-        infos = await asyncio.wait_for(
-            loop.getaddrinfo(endpoint.host, endpoint.port, type=socket.SOCK_STREAM),
-            _remaining(deadline),
-        )
+        infos = await bounded(loop.run_in_executor(_resolver_pool(), lookup),
+                              _remaining(deadline))
     except asyncio.TimeoutError:
         raise ProbeFailure(
             "timeout", f"{endpoint.host} did not resolve in time (system resolver)"
@@ -91,90 +104,83 @@ async def resolve(
 
 @dataclass
 class Connection:
-    reader: asyncio.StreamReader
-    writer: asyncio.StreamWriter
+    stream: AsyncSocket
     connect_ms: float
     tls_ms: float | None = None
     protocol: str | None = None
     cipher: str | None = None
     chain: list[bytes] | None = None
 
-    def abort(self) -> None:
-        # No close_notify exchange: it would add a round trip to every probe for nothing.
-        transport = self.writer.transport
-        if not transport.is_closing():
-            transport.abort()
+    def close(self) -> None:
+        self.stream.close()
 
 
 async def connect(
-    endpoint: Endpoint, address: str, deadline: float
+    endpoint: Endpoint, address: str, deadline: float, *, exclusive: bool = False
 ) -> Connection:
-    """TCP connect, then (for https) the TLS handshake with SNI, timing each."""
-    loop = asyncio.get_running_loop()
+    """TCP connect, then (for https) the TLS handshake with SNI, timing each.
+
+    ``exclusive``: nothing else runs on this loop (see ``AsyncSocket``).
+    """
     family = socket.AF_INET6 if ":" in address else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setblocking(False)
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    stream = AsyncSocket(sock, deadline, exclusive=exclusive)
     where = f"{address}:{endpoint.port}"
     start = time.perf_counter()
     try:
-        await asyncio.wait_for(loop.sock_connect(sock, (address, endpoint.port)),
-                               _remaining(deadline))
+        await stream.connect((address, endpoint.port))
     except asyncio.TimeoutError:
-        sock.close()
+        stream.close()
         raise ProbeFailure("timeout", f"no TCP connection to {where} in time") from None
     except ConnectionRefusedError:
-        sock.close()
+        stream.close()
         raise ProbeFailure(
             "refused", f"{where} refused the connection: nothing listens on port {endpoint.port}"
         ) from None
     except OSError as exc:
-        sock.close()
+        stream.close()
         raise ProbeFailure("refused", f"cannot connect to {where}: {exc.strerror or exc}") from None
     connected = time.perf_counter()
     connect_ms = (connected - start) * 1000
-
     if not endpoint.tls:
-        reader, writer = await asyncio.open_connection(sock=sock)
-        return Connection(reader, writer, connect_ms)
+        return Connection(stream, connect_ms)
 
     # An IP literal as server_hostname sends no SNI but still matches an IP SAN (tls-notes 7).
+    tls = client_context().wrap_socket(
+        sock, server_hostname=endpoint.host, do_handshake_on_connect=False
+    )
+    stream = AsyncSocket(tls, deadline, exclusive=exclusive)
     try:
-        reader, writer = await asyncio.wait_for(
-            asyncio.open_connection(
-                sock=sock, ssl=client_context(), server_hostname=endpoint.host,
-                ssl_handshake_timeout=max(_remaining(deadline), 0.001),
-            ),
-            _remaining(deadline),
-        )
+        await stream.handshake()
     except asyncio.TimeoutError:
-        sock.close()
+        stream.close()
         raise ProbeFailure(
             "timeout", f"{where} accepted the connection but did not finish the TLS handshake "
                        "in time"
         ) from None
     except ssl.SSLError as exc:
-        sock.close()
+        stream.close()
         raise _handshake_failure(exc, where) from None
-    except OSError as exc:  # ConnectionResetError, "connection lost", ...
-        sock.close()
+    except OSError as exc:  # reset by the peer, ...
+        stream.close()
         raise ProbeFailure(
             "handshake_failed",
             f"{where} closed the connection during the TLS handshake "
             f"({exc.strerror or exc or type(exc).__name__})",
         ) from None
     tls_ms = (time.perf_counter() - connected) * 1000
-    sslobj = writer.get_extra_info("ssl_object")
-    cipher = sslobj.cipher()
+    cipher = tls.cipher()
     return Connection(
-        reader, writer, connect_ms, tls_ms,
-        protocol=sslobj.version(),
+        stream, connect_ms, tls_ms,
+        protocol=tls.version(),
         cipher=cipher[0] if cipher else None,
-        chain=presented_chain(sslobj),
+        chain=presented_chain(tls),
     )
 
 
-def presented_chain(sslobj: ssl.SSLObject) -> list[bytes]:
+def presented_chain(sslobj: ssl.SSLSocket | ssl.SSLObject) -> list[bytes]:
     """The certificates the server sent, leaf first, as DER.
 
     Public since Python 3.13 (``get_unverified_chain``, DER bytes); before, the same call

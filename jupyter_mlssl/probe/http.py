@@ -11,9 +11,12 @@ from __future__ import annotations
 import asyncio
 import http.client
 import io
+import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from jupyter_mlssl.probe.aio import AsyncSocket
 from jupyter_mlssl.probe.endpoint import Endpoint
 
 #: Enough for any sane header block; a server sending more is cut off, not followed.
@@ -41,23 +44,31 @@ def request_bytes(endpoint: Endpoint, host_header: str | None = None) -> bytes:
     ).encode("ascii", "replace")
 
 
-def send(writer: asyncio.StreamWriter, request: bytes) -> float:
-    """Write the request now; return when it left, for the first-byte timing."""
-    writer.write(request)
-    return time.perf_counter()
-
-
-async def read_answer(reader: asyncio.StreamReader, sent: float, timeout: float) -> HttpAnswer:
-    """Read up to the end of the headers, within ``timeout`` seconds."""
+async def exchange(stream: AsyncSocket, request: bytes, on_sent: Callable[[], None]) -> HttpAnswer:
+    """Send ``request``, call ``on_sent`` (work to overlap with the wait), read the head."""
     answer = HttpAnswer()
     try:
-        buffer = await asyncio.wait_for(_read_head(reader, answer, sent), timeout)
+        await stream.sendall(request)
+        sent = time.perf_counter()
+        on_sent()
+        buffer = b""
+        while b"\r\n\r\n" not in buffer and len(buffer) <= MAX_HEADER_BYTES:
+            chunk = await stream.recv(16384)
+            if not chunk:
+                break
+            if answer.first_byte_ms is None:
+                answer.first_byte_ms = (time.perf_counter() - sent) * 1000
+            buffer += chunk
     except asyncio.TimeoutError:
-        answer.error = f"no HTTP response within {timeout:.3g} s"
+        answer.error = "no HTTP response in time"
         return answer
-    except OSError as exc:  # reset, TLS alert after the handshake...
+    except OSError as exc:  # reset, a TLS alert after the handshake, ...
         answer.error = f"the connection failed during the HTTP request ({exc})"
         return answer
+    return parse_head(buffer, answer)
+
+
+def parse_head(buffer: bytes, answer: HttpAnswer) -> HttpAnswer:
     if not buffer:
         answer.error = "the server closed the connection without an HTTP response"
         return answer
@@ -75,23 +86,15 @@ async def read_answer(reader: asyncio.StreamReader, sent: float, timeout: float)
     return answer
 
 
-async def _read_head(reader: asyncio.StreamReader, answer: HttpAnswer, sent: float) -> bytes:
-    buffer = b""
-    while b"\r\n\r\n" not in buffer and len(buffer) <= MAX_HEADER_BYTES:
-        chunk = await reader.read(16384)
-        if not chunk:
-            break
-        if answer.first_byte_ms is None:
-            answer.first_byte_ms = (time.perf_counter() - sent) * 1000
-        buffer += chunk
-    return buffer
-
-
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
+def _nothing() -> None:
+    return None
+
+
 async def http_redirects(
-    endpoint: Endpoint, address: str, port: int, timeout: float
+    endpoint: Endpoint, address: str, port: int, deadline: float
 ) -> tuple[bool | None, str]:
     """Does plain http on ``port`` send clients to https?
 
@@ -100,17 +103,18 @@ async def http_redirects(
     not a verdict.
     """
     where = f"{address}:{port}"
-    writer = None
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setblocking(False)
+    stream = AsyncSocket(sock, deadline)
     try:
-        reader, writer = await asyncio.wait_for(asyncio.open_connection(address, port), timeout)
+        await stream.connect((address, port))
         host_header = endpoint.host if port == 80 else f"{endpoint.host}:{port}"
-        sent = send(writer, request_bytes(endpoint, host_header))
-        answer = await read_answer(reader, sent, timeout)
+        answer = await exchange(stream, request_bytes(endpoint, host_header), _nothing)
     except (OSError, asyncio.TimeoutError) as exc:
         return None, f"nothing answers plain http on {where} ({exc or type(exc).__name__})"
     finally:
-        if writer is not None:
-            writer.transport.abort()
+        stream.close()
     if answer.status is None:
         return None, f"plain http on {where}: {answer.error}"
     location = answer.location or ""

@@ -14,8 +14,10 @@ import asyncio
 import datetime as dt
 import time
 from collections.abc import Sequence
+from typing import Literal
 
 from jupyter_mlssl.probe import http
+from jupyter_mlssl.probe.aio import bounded
 from jupyter_mlssl.probe.connect import Connection, ProbeFailure, connect, resolve
 from jupyter_mlssl.probe.endpoint import Endpoint
 from jupyter_mlssl.probe.report import ProbeResult, Timings
@@ -29,6 +31,9 @@ from jupyter_mlssl.probe.verdict import (
 
 UTC = dt.timezone.utc
 
+#: Where to look for plain http that should redirect: "auto", a port, or None (see probe()).
+RedirectPort = int | Literal["auto"] | None
+
 
 def _ms_since(start: float) -> float:
     return (time.perf_counter() - start) * 1000
@@ -41,8 +46,10 @@ async def probe_endpoint(
     trust: TrustStore,
     timeout: float,
     now: dt.datetime | None = None,
-    redirect_port: int | None = 80,
+    redirect_port: RedirectPort = "auto",
+    exclusive: bool = False,
 ) -> ProbeResult:
+    """Probe one endpoint. ``exclusive``: this probe is all its (private) loop runs."""
     start = time.perf_counter()
     deadline = start + timeout
     result = ProbeResult(url=endpoint.url, host=endpoint.host, port=endpoint.port)
@@ -53,23 +60,33 @@ async def probe_endpoint(
     try:
         result.address = await resolve(endpoint, overrides, deadline)
         timings.dns_ms = _ms_since(start)
-        conn = await connect(endpoint, result.address, deadline)
+        port = _redirect_port(endpoint, redirect_port)
+        # With a side task to run, waits must go through the loop.
+        conn = await connect(endpoint, result.address, deadline,
+                             exclusive=exclusive and port is None)
         timings.connect_ms = conn.connect_ms
         timings.tls_ms = conn.tls_ms
         result.protocol, result.cipher = conn.protocol, conn.cipher
 
-        sent = http.send(conn.writer, http.request_bytes(endpoint))
-        if endpoint.tls and redirect_port:
-            address = overrides.get((endpoint.host, redirect_port), result.address)
+        if port is not None:
+            # Same host, so the address we already have, unless --resolve names that port.
+            address = overrides.get((endpoint.host, port), result.address)
             redirect = asyncio.ensure_future(
-                http.http_redirects(endpoint, address, redirect_port,
-                                    max(deadline - time.perf_counter(), 0.0))
+                http.http_redirects(endpoint, address, port, deadline)
             )
-        if endpoint.tls:
-            # CPU work while the request is on the wire: it costs no wall time there.
-            _judge_tls(result, conn, endpoint, trust, now, problems)
-        answer = await http.read_answer(conn.reader, sent, max(deadline - time.perf_counter(),
-                                                               0.0))
+
+        judged = False
+
+        def judge() -> None:
+            # CPU work while the request is on the wire: there it costs no wall time.
+            nonlocal judged
+            judged = True
+            if endpoint.tls:
+                _judge_tls(result, conn, endpoint, trust, now, problems)
+
+        answer = await http.exchange(conn.stream, http.request_bytes(endpoint), judge)
+        if not judged:  # the request could not even be sent
+            judge()
         timings.first_byte_ms = answer.first_byte_ms
         result.http_status, result.server, result.hsts = answer.status, answer.server, answer.hsts
         result.http_error = answer.error
@@ -77,13 +94,14 @@ async def probe_endpoint(
         problems[failure.verdict] = failure.message
     finally:
         if conn is not None:
-            conn.abort()
+            conn.close()
     timings.total_ms = _ms_since(start)
 
     if redirect is not None:
         try:
-            result.http_redirect, _detail = await asyncio.wait_for(
-                redirect, max(deadline - time.perf_counter(), 0.0) + 0.05
+            # Bounded by the same deadline inside; the margin only covers its clean-up.
+            result.http_redirect, _detail = await bounded(
+                redirect, max(deadline - time.perf_counter(), 0.0) + 0.5
             )
         except asyncio.TimeoutError:
             result.http_redirect = None
@@ -95,6 +113,14 @@ async def probe_endpoint(
         result.error = "; ".join(f"{v}: {problems[v]}" if i else problems[v]
                                  for i, v in enumerate(order))
     return result
+
+
+def _redirect_port(endpoint: Endpoint, setting: RedirectPort) -> int | None:
+    if not endpoint.tls or setting is None:
+        return None
+    if setting == "auto":
+        return 80 if endpoint.port == 443 else None
+    return int(setting)
 
 
 def _judge_tls(
@@ -141,11 +167,14 @@ async def probe_all(
     timeout: float,
     concurrency: int,
     now: dt.datetime | None = None,
-    redirect_port: int | None = 80,
+    redirect_port: RedirectPort = "auto",
+    private_loop: bool = False,
 ) -> list[ProbeResult]:
     """Probe every endpoint, at most ``concurrency`` at a time; results in input order.
 
     Each probe's timeout starts when it gets its turn, not when it was queued.
+    ``private_loop``: the caller made this loop for this call alone, so a single probe may
+    wait on its socket directly (see ``AsyncSocket``).
     """
     gate = asyncio.Semaphore(concurrency)
 
@@ -156,6 +185,9 @@ async def probe_all(
                 redirect_port=redirect_port,
             )
 
-    if len(endpoints) == 1:  # no task machinery for the common single probe
-        return [await one(endpoints[0])]
+    if len(endpoints) == 1:  # the common single probe: no task machinery at all
+        return [await probe_endpoint(
+            endpoints[0], overrides=overrides, trust=trust, timeout=timeout, now=now,
+            redirect_port=redirect_port, exclusive=private_loop,
+        )]
     return list(await asyncio.gather(*(one(e) for e in endpoints)))

@@ -100,6 +100,10 @@ class TrustStore:
     store: Store
     subjects: frozenset[bytes]  # DER of each anchor's subject name
     count: int
+    #: (name, presented chain) -> when the path found for it is valid: see ``assess``
+    verified: dict[tuple[str, tuple[bytes, ...]], tuple[dt.datetime, dt.datetime]] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
 
     @functools.cached_property
     def builder(self) -> PolicyBuilder:
@@ -128,7 +132,7 @@ def load_trust_store(ca_bundle: str | os.PathLike[str] | None = None) -> TrustSt
             f"--ca-bundle {path}: cannot read it ({exc.strerror}); give a PEM file of trusted "
             "CA certificates"
         ) from None
-    key = (os.path.realpath(path), st.st_mtime_ns, st.st_size)
+    key = (path, st.st_mtime_ns, st.st_size)
     with _stores_lock:
         cached = _stores.get(key)
     if cached is not None:
@@ -472,6 +476,17 @@ def assess(
         assessment.hostname_ok = False
         assessment.add("hostname_mismatch", f"'{host}' is not a valid DNS name for a certificate")
         subject = _own_name(leaf)
+    # Path validation is deterministic in (store, name, chain, moment), and the moment only
+    # matters through the validity of the certificates on the path it found. So a success is
+    # remembered with that window: probing the same endpoint again (the workflow's wait
+    # loop), or a fleet of replicas serving one certificate, skips the path search while
+    # the answer cannot have changed. Failures are not remembered.
+    cache_key = (str(subject.value), tuple(ders)) if subject is not None else None
+    known = trust.verified.get(cache_key) if cache_key is not None else None
+    if known is not None and known[0] <= now <= known[1]:
+        assessment.trusted = assessment.hostname_ok = True
+        return assessment
+
     # Verify; when it stops at a problem we already understand, step past it (another
     # moment, or a name the leaf does cover) to find what else is wrong.
     name, when = subject, now
@@ -479,7 +494,9 @@ def assess(
         if name is None:
             break
         try:
-            trust.builder.time(when).build_server_verifier(name).verify(leaf, intermediates)
+            path = trust.builder.time(when).build_server_verifier(name).verify(
+                leaf, intermediates
+            )
         except VerificationError as exc:
             message = str(exc)
             kind = _kind(message)
@@ -520,6 +537,13 @@ def assess(
             assessment.trusted = True
             if name is subject:
                 assessment.hostname_ok = True
+                if when is now and cache_key is not None:
+                    if len(trust.verified) > 4096:
+                        trust.verified.clear()
+                    trust.verified[cache_key] = (
+                        max(c.not_valid_before_utc for c in path),
+                        min(c.not_valid_after_utc for c in path),
+                    )
             break
     if assessment.hostname_ok is None and subject is not None:
         ok, why = _names_match(leaf, subject)
