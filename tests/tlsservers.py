@@ -169,6 +169,7 @@ class TLSServer:
         self._own_acceptor = acceptor is None
         self._acceptor = acceptor or Acceptor()
         self._listener: socket.socket | None = None
+        self._port = 0
         self._stopped = threading.Event()
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
@@ -184,6 +185,7 @@ class TLSServer:
         listener.listen(256)
         listener.setblocking(False)
         self._listener = listener
+        self._port = int(listener.getsockname()[1])  # still known after stop()
         self._acceptor.add(listener, self)
         return self
 
@@ -210,8 +212,8 @@ class TLSServer:
     # -- addressing -------------------------------------------------------------------------
     @property
     def port(self) -> int:
-        assert self._listener is not None, "start() the server first"
-        return int(self._listener.getsockname()[1])
+        assert self._port, "start() the server first"
+        return self._port
 
     @property
     def address(self) -> str:

@@ -516,7 +516,9 @@ def assess(
                 name = _own_name(leaf)
                 continue
             assessment.trusted = False
-            if kind == "exhausted":
+            if kind == "exhausted" or (kind == "other" and _is_self_signed(leaf)):
+                # A self-signed leaf also fails on profile rules (no AKI, ...) before the
+                # path search gives up: it is self-signed all the same.
                 assessment.add(*_diagnose_untrusted(certs, trust))
             elif kind == "signature":
                 assessment.add("weak_signature", f"the chain uses a forbidden signature: "
