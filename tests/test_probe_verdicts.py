@@ -36,7 +36,7 @@ def run(server: TLSServer, host: str = NAME, ca_bundle: str | None = None, **kw)
 
 
 def test_good_chain_is_ok_with_everything_filled_in(pki, ca):
-    root, inter, bundle = ca
+    _root, inter, bundle = ca
     leaf = pki.leaf(inter, [NAME])
     hsts = "max-age=63072000; includeSubDomains"
     with TLSServer([leaf, inter], headers={"Strict-Transport-Security": hsts}) as server:
@@ -61,7 +61,7 @@ def test_good_chain_is_ok_with_everything_filled_in(pki, ca):
 
 
 def test_expired_leaf(pki, ca):
-    root, inter, bundle = ca
+    _root, inter, bundle = ca
     leaf = pki.leaf(inter, [NAME], not_before=now() - dt.timedelta(days=100), days=30)
     with TLSServer([leaf, inter]) as server:
         r = run(server, ca_bundle=bundle)
@@ -72,7 +72,7 @@ def test_expired_leaf(pki, ca):
 
 
 def test_not_yet_valid_leaf(pki, ca):
-    root, inter, bundle = ca
+    _root, inter, bundle = ca
     leaf = pki.leaf(inter, [NAME], not_before=now() + dt.timedelta(days=10))
     with TLSServer([leaf, inter]) as server:
         r = run(server, ca_bundle=bundle)
@@ -80,7 +80,7 @@ def test_not_yet_valid_leaf(pki, ca):
 
 
 def test_wrong_host(pki, ca):
-    root, inter, bundle = ca
+    _root, inter, bundle = ca
     leaf = pki.leaf(inter, ["other.example.test"])
     with TLSServer([leaf, inter]) as server:
         r = run(server, ca_bundle=bundle)
@@ -91,7 +91,7 @@ def test_wrong_host(pki, ca):
 
 
 def test_cn_only_certificate_gets_no_cn_fallback(pki, ca):
-    root, inter, bundle = ca
+    _root, inter, bundle = ca
     leaf = pki.leaf(inter, [NAME], san=False)  # CN=api.example.test, no SAN
     with TLSServer([leaf, inter]) as server:
         r = run(server, ca_bundle=bundle)
@@ -128,7 +128,7 @@ def test_untrusted_root_sent_by_the_server(pki, ca):
 
 
 def test_leaf_without_its_intermediate(pki, ca):
-    root, inter, bundle = ca
+    _root, inter, bundle = ca
     leaf = pki.leaf(inter, [NAME])
     with TLSServer([leaf]) as server:
         r = run(server, ca_bundle=bundle)
@@ -137,7 +137,7 @@ def test_leaf_without_its_intermediate(pki, ca):
 
 
 def test_rsa_1024_leaf(pki, ca):
-    root, inter, bundle = ca
+    _root, inter, bundle = ca
     leaf = pki.leaf(inter, [NAME], kind="rsa", bits=1024)
     with TLSServer([leaf, inter]) as server:
         r = run(server, ca_bundle=bundle)
@@ -162,7 +162,7 @@ def test_sha1_signed_intermediate(pki, ca, tmp_path):
 def test_tls_1_0_only(pki, ca):
     # OpenSSL 3 serves TLS 1.0 only at security level 0 (tests/tlsservers.py sets it);
     # the probe's client context also goes down to TLS 1.0 so that it can say so.
-    root, inter, bundle = ca
+    _root, inter, bundle = ca
     leaf = pki.leaf(inter, [NAME])
     with TLSServer([leaf, inter], min_version=ssl.TLSVersion.TLSv1,
                    max_version=ssl.TLSVersion.TLSv1) as server:
@@ -207,7 +207,7 @@ def test_name_that_does_not_resolve():
 
 
 def test_worst_verdict_wins_and_all_are_listed(pki, ca):
-    root, inter, bundle = ca
+    bundle = ca[2]
     leaf = pki.leaf(None, ["other.example.test"], kind="rsa", bits=1024,
                     not_before=now() - dt.timedelta(days=100), days=30)
     with TLSServer([leaf]) as server:
@@ -219,7 +219,7 @@ def test_worst_verdict_wins_and_all_are_listed(pki, ca):
 
 
 def test_now_moves_the_judgement(pki, ca):
-    root, inter, bundle = ca
+    _root, inter, bundle = ca
     leaf = pki.leaf(inter, [NAME], days=90)
     with TLSServer([leaf, inter]) as server:
         later = run(server, ca_bundle=bundle, now=now() + dt.timedelta(days=120))
@@ -229,7 +229,7 @@ def test_now_moves_the_judgement(pki, ca):
 
 
 def test_ip_address_url_matches_an_ip_san(pki, ca):
-    root, inter, bundle = ca
+    _root, inter, bundle = ca
     leaf = pki.leaf(inter, ["127.0.0.1"])
     with TLSServer([leaf, inter]) as server:
         r = probe(server.url("127.0.0.1"), ca_bundle=bundle).results[0]
