@@ -124,10 +124,10 @@ def test_update_custom_certificate_notes_unrestorable_previous(fake, connect, cu
     assert ssl_conf["cname"] == custom_cert.cname and ssl_conf["key"] == custom_cert.key_pem
     # rollback: Azure never returned the old cert/key, so nothing is PUT and it says so
     fake.clear()
-    result = target.rollback(plan).wait(10)
+    with pytest.raises(OperationError, match="nothing was restored") as err:
+        target.rollback(plan).wait(10)
     assert not fake.calls("PUT")
-    assert [f.code for f in result.findings] == ["rollback_incomplete"]
-    assert "your previous certificate" in result.findings[0].message
+    assert err.value.code == "rollback_incomplete" and "your previous certificate" in str(err.value)
 
 
 def test_renew_keeps_original_label_and_adds_renew(fake, connect):
@@ -190,7 +190,7 @@ def test_disable_asks_confirmation_and_rollback_restores_previous_body(fake, con
         "status": "Disabled"}
     fake.clear()
     restored = target.rollback(plan).wait(10)
-    assert restored.ssl.status == "Auto" and not restored.findings
+    assert restored.ssl.status == "Auto"
     put = the_put(fake)
     assert_whole_body_kept(put.json)
     assert put.json["properties"]["properties"]["sslConfiguration"] == {

@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from jupyter_mlssl.errors import InputError
+from jupyter_mlssl.errors import InputError, OperationError
 from jupyter_mlssl.targets.base import SslSettings
 from tests.azure.fakearm import NODE_RG, ROUTER_FQDN, ROUTER_IP, SUB
 
@@ -103,8 +103,9 @@ def test_disable_sets_allow_insecure_only_and_rollback(fake, connect, custom_cer
     assert fake.calls("PATCH")[0].json == {
         "properties": {"configurationSettings": {"allowInsecureConnections": "True"}}}
     fake.clear()
-    result = target.rollback(plan).wait(10)  # the protected certificate is gone for good
-    assert not fake.calls("PATCH") and result.findings[0].code == "rollback_incomplete"
+    with pytest.raises(OperationError, match="never returns protected settings"):
+        target.rollback(plan).wait(10)  # the protected certificate is gone for good
+    assert not fake.calls("PATCH")
 
 
 def test_rollback_of_enable_returns_to_insecure(fake, connect, custom_cert):

@@ -30,10 +30,9 @@ from jupyter_mlssl.secrets import Secret
 from jupyter_mlssl.targets.azure.clients import send_json
 from jupyter_mlssl.targets.azure.common import (
     AzureTarget,
-    DoneOperation,
     PollerOperation,
+    RollbackImpossible,
     diff,
-    rollback_impossible,
 )
 from jupyter_mlssl.targets.azure.faults import Call
 from jupyter_mlssl.targets.base import Operation, Plan, ProgressCallback, SslSettings, TargetStatus
@@ -261,11 +260,11 @@ class AciServiceTarget(AzureTarget):
         if st.get("previous_key") and st.get("previous_cert"):
             ops = patch_ops(True, st["previous_cert"], st["previous_key"], st["previous_cname"])
             return self._patch(ops, "restore", progress)
-        return DoneOperation(rollback_impossible(
-            self.status(),
+        return RollbackImpossible(
+            self.id,
             "the previous certificate cannot be restored: Azure did not return its key; run"
             " `mlssl update` with your previous certificate and key files",
-        ))
+        )
 
 
 def patch_ops(enabled: bool, cert: str | None = None, key: Secret | None = None,

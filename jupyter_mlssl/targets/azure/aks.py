@@ -30,11 +30,10 @@ from jupyter_mlssl.errors import InputError
 from jupyter_mlssl.reports import Finding, Severity
 from jupyter_mlssl.targets.azure.common import (
     AzureTarget,
-    DoneOperation,
     PollerOperation,
+    RollbackImpossible,
     diff,
     renew_window_finding,
-    rollback_impossible,
 )
 from jupyter_mlssl.targets.azure.faults import Call
 from jupyter_mlssl.targets.base import Operation, Plan, ProgressCallback, SslSettings, TargetStatus
@@ -275,13 +274,12 @@ class AksComputeTarget(AzureTarget):
     def rollback(self, plan: Plan, progress: ProgressCallback | None = None) -> Operation:
         before = dict(plan.state["fingerprint"])
         if str(before.get("status")).lower() == "enabled":
-            status = self.status()
-            return DoneOperation(rollback_impossible(
-                status,
+            return RollbackImpossible(
+                self.id,
                 "the previous custom certificate cannot be restored: Azure never returns"
                 " certificates or keys; run `mlssl update` with your previous certificate and"
                 " key files",
-            ))
+            )
         before.pop("renew", None)
         body = put_body(plan.state["before"], before)
         return self._put(plan.state["api_version"], body, "restore", progress)

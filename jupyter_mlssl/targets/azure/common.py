@@ -124,9 +124,22 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def rollback_impossible(status: TargetStatus, why: str) -> TargetStatus:
-    status.findings.append(Finding("rollback_incomplete", Severity.ERROR, why))
-    return status
+class RollbackImpossible:
+    """The result of a rollback that cannot restore anything: waiting on it raises.
+
+    It fails rather than reporting success so the workflow records "the rollback failed too"
+    with this reason, instead of "previous settings restored", which would be false. No
+    remote call is made: putting back a status without its certificate would only break more.
+    """
+
+    done = True
+
+    def __init__(self, target_id: str, why: str) -> None:
+        self._error = OperationError(f"{target_id}: nothing was restored: {why}",
+                                     code="rollback_incomplete")
+
+    def wait(self, timeout: float | None = None) -> TargetStatus:
+        raise self._error
 
 
 # -- operations -----------------------------------------------------------------------------
@@ -169,18 +182,6 @@ class PollerOperation:
         if self._progress:
             self._progress(f"{self._call.action}: done")
         self._status = self._finish()
-        return self._status
-
-
-class DoneOperation:
-    """An operation that needed no remote call (a rollback that cannot restore anything)."""
-
-    def __init__(self, status: TargetStatus) -> None:
-        self._status = status
-
-    done = True
-
-    def wait(self, timeout: float | None = None) -> TargetStatus:
         return self._status
 
 

@@ -41,10 +41,9 @@ from jupyter_mlssl.reports import Finding, Severity
 from jupyter_mlssl.targets.azure.clients import send_json
 from jupyter_mlssl.targets.azure.common import (
     AzureTarget,
-    DoneOperation,
     PollerOperation,
+    RollbackImpossible,
     diff,
-    rollback_impossible,
 )
 from jupyter_mlssl.targets.azure.faults import Call
 from jupyter_mlssl.targets.base import Operation, Plan, ProgressCallback, SslSettings, TargetStatus
@@ -253,11 +252,11 @@ class K8sExtensionTarget(AzureTarget):
         if self.ref.name is None:
             self.ref = self.ref.with_name(plan.state["name"])
         if not _true(before.get("allowInsecureConnections")) and not before.get("sslSecret"):
-            return DoneOperation(rollback_impossible(
-                self.status(),
+            return RollbackImpossible(
+                self.id,
                 "the previous certificate cannot be restored: Azure never returns protected"
                 " settings; run `mlssl update` with your previous certificate and key files",
-            ))
+            )
         settings = {k: v for k, v in before.items() if v is not None}
         settings.setdefault("allowInsecureConnections", "False")
         return self._patch({"properties": {"configurationSettings": settings}}, "restore",
