@@ -251,3 +251,28 @@ def test_status_reads_real_certificate_and_renew_says_noop(fake, connect, tls_se
     noop = [f for f in plan.findings if f.code == "renew_noop"]
     assert noop and "70 days" in noop[0].message and not plan.blocked
     assert server.port == 443
+
+
+def test_status_without_cluster_permissions_still_reports_tls(fake, connect):
+    fake.computes["aks1"] = aks_compute(ssl_config=dict(AUTO))
+    fake.inject("GET", "/managedClusters/aks1$", status=403, code="AuthorizationFailed",
+                times=5)
+    status = connect(fake.compute_id()).status()
+    assert status.ssl.status == "Auto" and status.address == ROUTER_IP  # from systemServices
+    assert status.fqdn is None
+    assert any("'Microsoft.ContainerService/managedClusters/read'" in n for n in status.notes)
+    assert any("contoso<6 characters>.eastus.cloudapp.azure.com" in n for n in status.notes)
+
+
+def test_cluster_in_another_subscription_is_read_there(fake, connect):
+    other = "99999999-0000-0000-0000-000000000000"
+    compute = aks_compute()
+    compute["properties"]["resourceId"] = (
+        f"/subscriptions/{other}/resourceGroups/rg9/providers/Microsoft.ContainerService/"
+        "managedClusters/aks9")
+    fake.computes["aks1"] = compute
+    status = connect(fake.compute_id()).status()
+    cluster_get = fake.calls("GET", "/managedClusters/")[0]
+    assert cluster_get.path.startswith(f"/subscriptions/{other}/resourceGroups/rg9/")
+    assert any(f"cluster facts not read: {compute['properties']['resourceId']}: subscription"
+               f" '{other}' was not found" in n for n in status.notes)

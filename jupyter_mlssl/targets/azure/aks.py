@@ -36,6 +36,7 @@ from jupyter_mlssl.targets.azure.common import (
     renew_window_finding,
 )
 from jupyter_mlssl.targets.azure.faults import Call
+from jupyter_mlssl.targets.azure.resource_id import ResourceRef
 from jupyter_mlssl.targets.base import Operation, Plan, ProgressCallback, SslSettings, TargetStatus
 
 API_VERSIONS = ("2025-12-01", "2020-02-02")
@@ -134,6 +135,10 @@ class AksComputeTarget(AzureTarget):
             facts["notes"].append("the compute names no AKS cluster (properties.resourceId)")
             return facts
         sub, rg, name = match.groups()
+        # Faults name the cluster's own id parts (it may live in another subscription).
+        cluster_ref = ResourceRef(match.group(0), "k8s-extension", sub, rg,
+                                  cluster_namespace="Microsoft.ContainerService",
+                                  cluster_type="managedClusters", cluster_name=name)
         clients = self.clients
         if sub.lower() != clients.subscription.lower():
             from dataclasses import replace
@@ -143,8 +148,8 @@ class AksComputeTarget(AzureTarget):
 
         try:
             cluster = self.call(
-                Call(self.ref, f"read AKS cluster '{name}'",
-                     "Microsoft.ContainerService/managedClusters/read"),
+                Call(cluster_ref, f"read AKS cluster '{name}'",
+                     "Microsoft.ContainerService/managedClusters/read", part="cluster"),
                 clients.containers().managed_clusters.get, rg, name,
             )
         except MlsslError as exc:
@@ -156,7 +161,7 @@ class AksComputeTarget(AzureTarget):
             return facts
         try:
             ips = self.call(
-                Call(self.ref, f"list public IPs in '{node_rg}'",
+                Call(cluster_ref, f"list public IPs in '{node_rg}'",
                      "Microsoft.Network/publicIPAddresses/read"),
                 lambda: list(clients.network().public_ip_addresses.list(node_rg)),
             )
