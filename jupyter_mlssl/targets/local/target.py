@@ -344,7 +344,10 @@ class LocalTarget:
     def endpoint(self, status: TargetStatus) -> Endpoint:
         runtime = self._runtime()
         port = runtime.get("https_port")
-        dns_port = nameserver.running_port()
+        # Local names are answered by the local DNS server only; checks must ask it, never
+        # the system resolver (which would time out on them).
+        dns_port = nameserver.ensure_running() if status.ssl.tls_on else (
+            nameserver.running_port())
         host = status.ssl.cname if status.ssl.status == "Enabled" else status.fqdn
         host = (host or LOOPBACK).rstrip(".").lower()
         ca_bundle = None
