@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 pytest.importorskip("jupyter_mlssl.workflow")
-pytest.importorskip("jupyter_mlssl.dns")  # verification needs the DNS check
 
 from jupyter_mlssl import history, workflow
 from jupyter_mlssl.targets.base import SslSettings
@@ -14,13 +13,15 @@ from jupyter_mlssl.targets.base import SslSettings
 
 @pytest.fixture
 def localhost_cert(pki, arm_pki, tmp_path):
-    leaf = pki.leaf(arm_pki.root, ["localhost"], days=120)
-    return SslSettings(status="Enabled", cname="localhost", cert_pem=leaf.pem.decode(),
+    """The "custom name" is 127.0.0.1 so verification needs no public DNS (the DNS check
+    is skipped for an address; it has its own tests)."""
+    leaf = pki.leaf(arm_pki.root, ["127.0.0.1"], days=120)
+    return SslSettings(status="Enabled", cname="127.0.0.1", cert_pem=leaf.pem.decode(),
                        key=leaf.key_pem())
 
 
 def test_enable_applies_verifies_and_records(fake, connect, tls_server, localhost_cert):
-    server = tls_server(["localhost"])
+    server = tls_server(["127.0.0.1"])
     fake.add_service(publicIp="127.0.0.1",
                      scoringUri=server.url.replace("https://", "http://"))
     target = connect(f"{fake.ws_path()}/services/svc1")
@@ -37,8 +38,8 @@ def test_enable_applies_verifies_and_records(fake, connect, tls_server, localhos
 
 
 def test_failed_verification_rolls_back(fake, connect, localhost_cert, arm_pki):
-    # the service says https://localhost:1/ after the change, and nothing answers there
-    fake.add_service(publicIp="127.0.0.1", scoringUri="http://localhost:1/score")
+    # the service says https://127.0.0.1:1/ after the change, and nothing answers there
+    fake.add_service(publicIp="127.0.0.1", scoringUri="http://127.0.0.1:1/score")
     target = connect(f"{fake.ws_path()}/services/svc1")
     report = workflow.change(target, localhost_cert, yes=True, ca_bundle=arm_pki.ca_file,
                              timeout=10)
