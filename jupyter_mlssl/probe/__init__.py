@@ -103,6 +103,8 @@ async def aprobe_many(
     from jupyter_mlssl.probe.aio import can_watch_fds
     from jupyter_mlssl.probe.runner import probe_all
 
+    urls = [urls] if isinstance(urls, str) else list(urls)  # an iterator is read once
+    resolve = [resolve] if isinstance(resolve, str) else list(resolve)
     endpoints, overrides = _inputs(urls, resolve, timeout, concurrency, redirect_port)
     trust = load_trust_store(ca_bundle)
     loop = asyncio.get_running_loop()
@@ -110,6 +112,7 @@ async def aprobe_many(
         return await loop.run_in_executor(None, lambda: _run_in_new_loop(aprobe_many(
             urls, ca_bundle=ca_bundle, resolve=resolve, timeout=timeout,
             concurrency=concurrency, now=now, redirect_port=redirect_port,
+            _private_loop=True,
         )))
     results = await probe_all(
         endpoints, overrides=overrides, trust=trust, timeout=timeout,
