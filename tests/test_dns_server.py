@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 
+import dns.exception
 import dns.flags
 import dns.message
 import dns.query
@@ -113,10 +114,16 @@ def test_stop_is_prompt(zone):
 
 def test_module_runs_in_the_foreground_and_follows_its_file(tmp_path):
     path = tmp_path / "zone.json"  # need not exist yet
-    proc = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-m", "jupyter_mlssl.dnsserver", "--zone-file", str(path)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
+    ) as proc:
+        _serve_and_follow(proc, path)
+        assert proc.wait(5) == 0  # SIGTERM: a clean stop
+    assert os.path.exists(path)
+
+
+def _serve_and_follow(proc: subprocess.Popen, path) -> None:
     try:
         line = proc.stdout.readline()
         assert line.startswith("listening on 127.0.0.1:") and "(udp+tcp)" in line
@@ -131,5 +138,3 @@ def test_module_runs_in_the_foreground_and_follows_its_file(tmp_path):
         assert reply.answer[0][0].to_text() == "10.3.3.3"
     finally:
         proc.terminate()
-        assert proc.wait(5) == 0
-    assert os.path.exists(path)
