@@ -234,3 +234,25 @@ def test_ip_address_url_matches_an_ip_san(pki, ca):
     with TLSServer([leaf, inter]) as server:
         r = probe(server.url("127.0.0.1"), ca_bundle=bundle).results[0]
     assert r.verdict == "ok", r.error
+
+
+def test_host_that_is_no_valid_certificate_name(pki, ca):
+    _root, inter, bundle = ca
+    leaf = pki.leaf(inter, [NAME])
+    with TLSServer([leaf, inter]) as server:
+        r = run(server, host="bad_name.example.test", ca_bundle=bundle)
+    assert r.verdict == "hostname_mismatch", r.error
+    assert r.hostname_ok is False and r.trusted is True
+
+
+def test_expired_intermediate(pki, ca):
+    root, _inter, bundle = ca
+    # An intermediate valid for a day (from yesterday), judged two days on, under a leaf
+    # that is still in date then.
+    inter = pki.intermediate(root, "Old Intermediate", days=1)
+    leaf = pki.leaf(inter, [NAME], not_before=now() - dt.timedelta(hours=2))
+    later = now() + dt.timedelta(days=2)
+    with TLSServer([leaf, inter]) as server:
+        r = run(server, ca_bundle=bundle, now=later)
+    assert r.verdict == "expired", r.error
+    assert "intermediate 'Old Intermediate' expired" in r.error

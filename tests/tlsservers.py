@@ -107,8 +107,6 @@ class Acceptor:
 
     def _run(self) -> None:
         while not self._stopping:
-            with self._lock:
-                pass  # let add/remove finish before selecting again
             try:
                 events = self._selector.select(1.0)
             except (OSError, ValueError):

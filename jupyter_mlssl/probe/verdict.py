@@ -475,7 +475,6 @@ def assess(
     if subject is None:
         assessment.hostname_ok = False
         assessment.add("hostname_mismatch", f"'{host}' is not a valid DNS name for a certificate")
-        subject = _own_name(leaf)
     # Path validation is deterministic in (store, name, chain, moment), and the moment only
     # matters through the validity of the certificates on the path it found. So a success is
     # remembered with that window: probing the same endpoint again (the workflow's wait
@@ -489,7 +488,7 @@ def assess(
 
     # Verify; when it stops at a problem we already understand, step past it (another
     # moment, or a name the leaf does cover) to find what else is wrong.
-    name, when = subject, now
+    name, when = subject if subject is not None else _own_name(leaf), now
     for _attempt in range(4):
         if name is None:
             break
@@ -510,7 +509,7 @@ def assess(
                     break
                 when = window
                 continue
-            if kind in ("name", "no_san") and name is subject:
+            if kind in ("name", "no_san") and subject is not None and name is subject:
                 assessment.hostname_ok = False
                 assessment.add("hostname_mismatch", _name_message(leaf, subject, kind))
                 name = _own_name(leaf)
@@ -526,18 +525,23 @@ def assess(
             elif kind == "weak_ca_key":
                 assessment.add("weak_key", f"a CA certificate in the chain has a weak key: "
                                            f"{_short(message)}")
-            elif kind == "time":
-                pass  # already recorded as expired / not yet valid
+            elif kind == "time":  # out of date even where all we were sent is in date
+                assessment.trusted = None
             else:
                 assessment.add("untrusted_root", f"clients will not trust this chain: "
                                                  f"{_short(message)}")
             break
-        except ValueError as exc:  # e.g. a name build_server_verifier refuses
-            assessment.add("hostname_mismatch", f"cannot check '{host}': {exc}")
+        except ValueError as exc:  # a name build_server_verifier refuses ("bad_name.x")
+            if subject is not None and name is subject:
+                assessment.hostname_ok = False
+                assessment.add("hostname_mismatch",
+                               f"'{host}' cannot be matched by any certificate ({exc})")
+                name = _own_name(leaf)
+                continue
             break
         else:
             assessment.trusted = True
-            if name is subject:
+            if subject is not None and name is subject:
                 assessment.hostname_ok = True
                 if when is now and cache_key is not None:
                     if len(trust.verified) > 4096:
