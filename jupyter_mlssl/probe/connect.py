@@ -89,15 +89,15 @@ async def resolve(
         infos = await bounded(loop.run_in_executor(_resolver_pool(), lookup),
                               _remaining(deadline))
     except asyncio.TimeoutError:
-        raise ProbeFailure(
-            "timeout", f"{endpoint.host} did not resolve in time (system resolver)"
+        raise ProbeFailure(  # the name is what failed, not the server
+            "dns_error", f"{endpoint.host} did not resolve in time (system resolver)"
         ) from None
     except (socket.gaierror, UnicodeError) as exc:
         reason = exc.strerror if isinstance(exc, socket.gaierror) and exc.strerror else exc
         raise ProbeFailure(
             "dns_error", f"{endpoint.host} does not resolve ({reason}): check its DNS record"
         ) from None
-    # Prefer IPv4 when both exist: it is what most clients end up on, and what Azure serves.
+    # Prefer IPv4 when both exist (one address, one answer: a probe does not race families).
     infos.sort(key=lambda info: info[0] != socket.AF_INET)
     return str(infos[0][4][0])
 
