@@ -108,6 +108,7 @@ def test_http_redirect_check(site):
     with TLSServer(plain_http=True, status=301, headers=location) as redirector:
         r = probe(good.url(NAME), redirect_port=redirector.port, **kw).results[0]
     assert r.verdict == "ok" and r.http_redirect is True
+    assert r.http_redirect_detail == f"https://{NAME}/"
     with TLSServer(plain_http=True, status=200) as plain:
         r = probe(good.url(NAME), redirect_port=plain.port, **kw).results[0]
     assert r.http_redirect is False and r.verdict == "ok"  # advice, not a verdict

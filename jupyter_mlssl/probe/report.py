@@ -91,6 +91,8 @@ class ProbeResult(Report):
     #: plain http on port 80: True redirects to https, False answers without redirecting,
     #: None when nothing answered there (or the URL is plain http)
     http_redirect: bool | None = None
+    #: where port 80 redirects to, or why it does not (None when not checked)
+    http_redirect_detail: str | None = None
     http_error: str | None = None
     timings: Timings = field(default_factory=Timings)
 
@@ -156,6 +158,7 @@ class ProbeResult(Report):
             "server": self.server,
             "hsts": self.hsts,
             "http_redirect": self.http_redirect,
+            "http_redirect_detail": self.http_redirect_detail,
             "http_error": self.http_error,
             "timings": self.timings.to_dict(),
         }

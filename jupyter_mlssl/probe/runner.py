@@ -100,11 +100,12 @@ async def probe_endpoint(
     if redirect is not None:
         try:
             # Bounded by the same deadline inside; the margin only covers its clean-up.
-            result.http_redirect, _detail = await bounded(
+            result.http_redirect, result.http_redirect_detail = await bounded(
                 redirect, max(deadline - time.perf_counter(), 0.0) + 0.5
             )
         except asyncio.TimeoutError:
             result.http_redirect = None
+            result.http_redirect_detail = f"no answer on port {port} in time"
 
     order = worst_first(problems)
     result.verdict = order[0]
