@@ -24,19 +24,25 @@ MLSSL_HOME and is stopped at the end.
 
 from __future__ import annotations
 
-import argparse
-import http.client
-import json
-import multiprocessing as mp
 import os
-import shutil
-import socket
-import ssl
-import statistics
 import sys
-import tempfile
-import threading
-import time
+
+# benchmarks/inspect.py would shadow the standard library's inspect (numpy imports it): run
+# with this directory off the import path.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
+
+import argparse  # noqa: E402
+import http.client  # noqa: E402
+import json  # noqa: E402
+import multiprocessing as mp  # noqa: E402
+import shutil  # noqa: E402
+import socket  # noqa: E402
+import ssl  # noqa: E402
+import statistics  # noqa: E402
+import tempfile  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
 
 TARGET_MIN_REQUESTS = 10_000
 TARGET_P99_RATIO = 2.0

@@ -335,9 +335,10 @@ class Service:
         while not self.stopping.wait(0.1):  # a timed wait lets SIGTERM's handler run
             pass
         # Stop listening and leave: in-flight requests are cut, as when a container stops.
-        for server in (self.admin, self.http, self.https):
-            if server is not None:
-                server.server_close()
+        servers: list[HttpServer | None] = [self.admin, self.http, self.https]
+        for listener in servers:
+            if listener is not None:
+                listener.server_close()
 
 
 class AdminHandler(http.server.BaseHTTPRequestHandler):
