@@ -177,7 +177,7 @@ class HistoryReport(Report):
 
 
 def _cert_cell(status: str | None, fingerprint: str | None, not_after: str | None) -> str:
-    parts = [status or "?"]
+    parts = [status or "-"]
     if fingerprint:
         parts.append(fingerprint[: len("sha256:") + 12])
     if not_after:

@@ -93,3 +93,38 @@ def test_renew_needs_auto(local_target):
                                               renew=True))
     assert report.outcome == "blocked"
     assert report.plan.findings[0].code == "renew_needs_auto"
+
+
+def test_a_change_made_while_the_user_was_asked_is_not_applied(local_target):
+    change(local_target, SslSettings(status="Auto", leaf_domain_label="iris"))
+
+    def confirm_after_someone_else_renewed(question: str) -> bool:
+        from jupyter_mlssl.targets.local import LocalTarget
+
+        other = LocalTarget.from_id("local://iris")  # another session, same target
+        renew = SslSettings(status="Auto", leaf_domain_label="iris", renew=True)
+        other.apply(other.plan(renew)).wait()
+        return True
+
+    report = change(local_target, SslSettings(status="Disabled"),
+                    confirm=confirm_after_someone_else_renewed)
+    assert report.outcome == "refused" and "changed while you were asked" in report.message
+    assert local_target.status().ssl.status == "Auto"
+
+
+def test_a_stopped_service_blocks_the_plan(local_target):
+    import os
+    import signal
+
+    from jupyter_mlssl.targets.local.processes import pid_alive
+
+    pid = local_target._runtime()["pid"]
+    os.killpg(pid, signal.SIGKILL)
+    for _ in range(200):
+        if not pid_alive(pid):
+            break
+        __import__("time").sleep(0.01)
+    report = change(local_target, SslSettings(status="Auto", leaf_domain_label="iris"))
+    assert report.outcome == "blocked"
+    assert report.plan.findings[0].code == "service_down"
+    assert "mlssl local deploy iris" in report.message

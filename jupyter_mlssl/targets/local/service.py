@@ -136,8 +136,11 @@ class ScoringHandler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def do_GET(self) -> None:
-        if self.path.split("?")[0] in ("/", "/health"):
+        path = self.path.split("?")[0]
+        if path in ("/", "/health"):
             self._send(200, {"status": "Healthy", "service": self.server.service.name})  # type: ignore[attr-defined]
+        elif path == "/score":
+            self._send(405, {"error": "POST JSON to /score"})
         else:
             self._send(404, {"error": "not found; POST JSON to /score"})
 

@@ -229,7 +229,8 @@ class LocalTarget:
         tls = state.get("tls") or None
         auto = state.get("auto") or {}
         action = _action(current.ssl, desired)
-        findings: list[Finding] = []
+        # A stopped service cannot take new settings: say so before anything is written.
+        findings: list[Finding] = [f for f in current.findings if f.code == "service_down"]
         notes: list[str] = []
         private: dict[str, Any] = {"generation": state.get("generation", 0), "before": state}
 
@@ -250,6 +251,10 @@ class LocalTarget:
             same_label = auto.get("label") == label and auto.get("suffix")
             if not same_label or desired.overwrite_existing_domain:
                 new_suffix = "".join(secrets.choice(SUFFIX_ALPHABET) for _ in range(6))
+                notes.append(
+                    f"a new name: the 6 characters after '{label}' are random, drawn for each "
+                    f"plan (as Azure does); this plan uses {label}{new_suffix}"
+                )
             new_fqdn = f"{label}{new_suffix}.{nameserver.REGION}.{nameserver.ZONE}"
             issue = (desired.renew or ssl.get("status") != "Auto" or new_fqdn != state.get("fqdn")
                      or not tls)
