@@ -186,3 +186,30 @@ def test_cli_probe_exit_status_and_json(site, capsys):
 
     assert main(["probe", "https://x/", "--resolve", "nonsense"]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_no_socket_is_left_open(site):
+    import os
+
+    good, bad = site["good"], site["bad"]
+    dead = refused_port()
+    with TLSServer(plain_http=True) as plain, TLSServer(stall=True) as stall:
+        urls = [good.url(NAME), bad.url(NAME), f"https://{NAME}:{dead}/",
+                f"https://{NAME}:{plain.port}/", f"https://{NAME}:{stall.port}/"]
+        resolve = [good.resolve(NAME), bad.resolve(NAME), f"{NAME}:{dead}:127.0.0.1",
+                   plain.resolve(NAME), stall.resolve(NAME)]
+        probe_many(urls, ca_bundle=site["bundle"], resolve=resolve, timeout=0.3)  # warm
+        before = len(os.listdir("/proc/self/fd"))
+        for _ in range(3):
+            report = probe_many(urls, ca_bundle=site["bundle"], resolve=resolve, timeout=0.3)
+            probe(urls[0], ca_bundle=site["bundle"], resolve=resolve)
+        # The servers live in this process too. The stalling one keeps its end of each
+        # stalled connection (one per round); every other server end closes on its own.
+        expected = before + 3
+        deadline = time.monotonic() + 2
+        while len(os.listdir("/proc/self/fd")) > expected and time.monotonic() < deadline:
+            time.sleep(0.05)
+        after = len(os.listdir("/proc/self/fd"))
+    assert [r.verdict for r in report.results] == [
+        "ok", "self_signed", "refused", "not_tls", "timeout"]
+    assert after <= expected
