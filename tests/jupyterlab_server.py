@@ -59,17 +59,28 @@ class LabServer:
         return self.log_path.read_text(errors="replace")
 
 
+#: The news toast would cover the status bar in screenshots.
+ALWAYS_DISABLED = ("@jupyterlab/apputils-extension:announcements",)
+
+
 @contextmanager
-def running_lab(tmp: Path, env: dict[str, str] | None = None) -> Iterator[LabServer]:
+def running_lab(tmp: Path, env: dict[str, str] | None = None,
+                disabled_extensions: tuple[str, ...] = ()) -> Iterator[LabServer]:
     """Start ``jupyter lab`` on 127.0.0.1 in ``tmp``; stop it (and its kernels) at the end.
 
-    Jupyter's config, data and runtime directories stay those of the environment (that is
-    where the installed labextension and server-extension config live); workspaces, the
-    notebook root and ``MLSSL_HOME`` (from ``env``) are private to the run.
+    The environment's installed extensions (share/jupyter, etc/jupyter under sys.prefix)
+    are what is served; the user-level config directory is a private one (so nothing in
+    ~/.jupyter leaks in) holding the page config that disables ``disabled_extensions``.
+    Workspaces, runtime files, the notebook root and ``MLSSL_HOME`` (from ``env``) are
+    private to the run.
     """
     root = tmp / "root"
     root.mkdir(parents=True, exist_ok=True)
     (tmp / "workspaces").mkdir(exist_ok=True)
+    labconfig = tmp / "config" / "labconfig"
+    labconfig.mkdir(parents=True, exist_ok=True)
+    disabled = dict.fromkeys((*ALWAYS_DISABLED, *disabled_extensions), True)
+    (labconfig / "page_config.json").write_text(json.dumps({"disabledExtensions": disabled}))
     token = secrets.token_hex(16)
     port = free_port()
     log_path = tmp / "jupyterlab.log"
@@ -88,7 +99,8 @@ def running_lab(tmp: Path, env: dict[str, str] | None = None) -> Iterator[LabSer
         # a closed network: never ask the internet for news or updates
         "--LabApp.check_for_updates_class=jupyterlab.handlers.announcements.NeverCheckForUpdate",
     ]
-    full_env = {**os.environ, **(env or {})}
+    full_env = {**os.environ, **(env or {}), "JUPYTER_CONFIG_DIR": str(tmp / "config"),
+                "JUPYTER_RUNTIME_DIR": str(tmp / "runtime")}
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=full_env,
                                    cwd=root)
