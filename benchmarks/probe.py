@@ -8,8 +8,8 @@
    capture, cryptography verification, one HTTP request. The plain-http redirect check
    looks at port 80 only for URLs on port 443 ("auto"), so on this loopback port it does
    not run; the same probe with the check forced onto port 80 (run concurrently with the
-   HTTP request; nothing listens on 127.0.0.1:80 here, so it is refused at once) and with
-   it off are shown too.
+   HTTP request; nothing listens on 127.0.0.1:80 here, so it is refused at once) is shown
+   too.
    Also: with the remembered-verification cache cleared before each call (full path
    validation every time), and awaited through ``aprobe_many`` on an already running loop.
 3. ``openssl s_client -verify_return_error`` (a subprocess per run, as a user would run it).
@@ -154,7 +154,6 @@ def main() -> int:
                 "probe": one_probe,
                 "probe_cold": cold_probe,
                 "probe80": lambda: one_probe(80),
-                "probe_none": lambda: one_probe(None),
                 "aprobe": on_loop,
                 "s_client": s_client,
             }
@@ -200,8 +199,6 @@ def main() -> int:
           f"= {probe_ms / bare_ms:.2f}x baseline   (target <= 1.3x)")
     print(f"    same, port-80 redirect check forced  {med['probe80']:8.2f} ms  "
           f"= {med['probe80'] / bare_ms:.2f}x baseline (80 is closed here: refused at once)")
-    print(f"    same, redirect check off             {med['probe_none']:8.2f} ms  "
-          f"= {med['probe_none'] / bare_ms:.2f}x baseline")
     print(f"    same, no remembered verification     {med['probe_cold']:8.2f} ms  "
           f"= {med['probe_cold'] / bare_ms:.2f}x baseline (full path validation each time)")
     print(f"    same, awaited on a running loop      {med['aprobe']:8.2f} ms  "

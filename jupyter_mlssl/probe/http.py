@@ -2,15 +2,12 @@
 
 We read the status line and headers only (``Server``, ``Strict-Transport-Security``,
 ``Location``), never the body: the probe must not download a model's output, and stopping
-after the headers keeps it to one round trip. Headers are parsed by the standard library's
-``http.client.parse_headers`` rather than by hand.
+after the headers keeps it to one round trip.
 """
 
 from __future__ import annotations
 
 import asyncio
-import http.client
-import io
 import socket
 import time
 from collections.abc import Callable
@@ -79,10 +76,16 @@ def parse_head(buffer: bytes, answer: HttpAnswer) -> HttpAnswer:
         answer.error = f"not an HTTP response: {status_line[:60]!r}"
         return answer
     answer.status = int(parts[1])
-    headers = http.client.parse_headers(io.BytesIO(header_block + b"\r\n\r\n"))
-    answer.server = headers.get("Server")
-    answer.hsts = headers.get("Strict-Transport-Security")
-    answer.location = headers.get("Location")
+    # Three headers by hand, not http.client.parse_headers: the stdlib email parser costs
+    # 24 us here, over 1% of a loopback probe, to give us what a split gives.
+    # (No obsolete line folding: RFC 9112 5.2 lets a client reject it; we ignore it.)
+    wanted = {b"server": "server", b"strict-transport-security": "hsts",
+              b"location": "location"}
+    for line in header_block.split(b"\r\n"):
+        key, sep, value = line.partition(b":")
+        field = wanted.get(key.strip().lower()) if sep else None
+        if field is not None and getattr(answer, field) is None:  # the first one counts
+            setattr(answer, field, value.strip().decode("latin-1"))
     return answer
 
 
