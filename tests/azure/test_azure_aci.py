@@ -20,14 +20,18 @@ def enabled(custom_cert):
 
 def test_status_discovers_mms_and_reads_certificate_from_scoring_uri(
         fake, connect, tls_server, monkeypatch):
-    server = tls_server()
+    server = tls_server(["www.contoso.test"])
     monkeypatch.setenv("SSL_CERT_FILE", server.ca_file)  # the probe trusts the test root
-    fake.add_service(sslEnabled=True, cname="www.contoso.test", scoringUri=server.url)
+    fake.add_service(sslEnabled=True, cname="www.contoso.test", publicIp="127.0.0.1",
+                     scoringUri=f"https://svc1-abc.eastus.azurecontainer.io:{server.port}/score")
     target = connect(svc_id(fake))
     assert target.kind == "aci"
     status = target.status()
     assert status.ssl.status == "Enabled" and status.fqdn == "www.contoso.test"
-    assert status.address == "203.0.113.5" and status.scoring_uri == server.url
+    assert status.address == "127.0.0.1"
+    endpoint = target.endpoint(status)  # clients use the custom name, pinned to the address
+    assert endpoint.url == f"https://www.contoso.test:{server.port}/score"
+    assert endpoint.resolve == (f"www.contoso.test:{server.port}:127.0.0.1",)
     assert status.days_left in (198, 199) and status.certificate_not_after
     assert not [n for n in status.notes if "probe" in n]  # verdict ok: nothing to say
     ws, discovery, service = fake.requests[:3]

@@ -173,7 +173,7 @@ class AciServiceTarget(AzureTarget):
         )
         if body.get("state"):
             status.notes.append(f"service state: {body['state']}")
-        self.add_probe(status, body.get("scoringUri"))  # its host is public DNS: no pinning
+        self.add_probe(status)
         return status
 
     def status(self) -> TargetStatus:

@@ -197,7 +197,7 @@ class AksComputeTarget(AzureTarget):
             notes=notes,
         )
         if ssl.tls_on and fqdn:
-            self.add_probe(status, f"https://{fqdn}/", facts.get("address"))
+            self.add_probe(status)
         return status
 
     def status(self) -> TargetStatus:

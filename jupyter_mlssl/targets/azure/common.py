@@ -62,18 +62,41 @@ class AzureTarget:
         yield
 
     def endpoint(self, status: TargetStatus) -> Endpoint:
-        host = status.fqdn or status.address
-        if status.scoring_uri and urlsplit(status.scoring_uri).scheme in ("http", "https"):
-            url: str | None = status.scoring_uri
-        elif host:
-            url = f"{'https' if status.ssl.tls_on else 'http'}://{host}/"
+        """Where clients reach the service, as ``status`` says it answers.
+
+        With a custom name (``cname``) the URL uses that name, since that is what clients
+        and the certificate use (a service's own scoring URI may still show the Azure name).
+        When the URL's host is the target's name and its address is known, the name is
+        pinned to the address (``resolve``) so the certificate can be checked before and
+        apart from DNS; the DNS check itself says whether the name points there.
+        """
+        ssl = status.ssl
+        parts = urlsplit(status.scoring_uri) if status.scoring_uri else None
+        if parts is not None and parts.scheme not in ("http", "https"):
+            parts = None
+        url: str | None
+        if ssl.tls_on and ssl.cname:
+            port = parts.port if parts is not None else None
+            netloc = ssl.cname + (f":{port}" if port and port != 443 else "")
+            url = f"https://{netloc}{(parts.path if parts is not None else '') or '/'}"
+        elif parts is not None:
+            url = status.scoring_uri
+        elif status.fqdn or status.address:
+            url = f"{'https' if ssl.tls_on else 'http'}://{status.fqdn or status.address}/"
         else:
             url = None
+        resolve: tuple[str, ...] = ()
+        target = urlsplit(url) if url else None
+        if (target is not None and target.hostname and status.address and status.fqdn
+                and target.hostname == status.fqdn.lower() and not _is_ip(status.fqdn)):
+            default = 443 if target.scheme == "https" else 80
+            resolve = (f"{status.fqdn}:{target.port or default}:{status.address}",)
         return Endpoint(
             url=url,
             hostname=status.fqdn,
             expected_address=status.address,
-            tls_expected=status.ssl.tls_on,
+            tls_expected=ssl.tls_on,
+            resolve=resolve,
         )
 
     def refuse_blocked(self, plan: Plan) -> None:
@@ -93,16 +116,29 @@ class AzureTarget:
     def new_status(self, ssl: SslSettings, **kw: Any) -> TargetStatus:
         return TargetStatus(target=self.id, kind=self.kind, ssl=ssl, **kw)
 
-    def add_probe(self, status: TargetStatus, url: str | None, address: str | None = None) -> None:
-        """Fill the certificate columns from a probe of ``url``; never fails ``status``."""
+    def add_probe(self, status: TargetStatus) -> None:
+        """Fill the certificate columns from a probe of the endpoint; never fails ``status``."""
+        endpoint = self.endpoint(status)
+        url = endpoint.url
         if not url or not url.lower().startswith("https://"):
             return
-        facts = probe_certificate(url, address=address, timeout=self.clients.probe_timeout)
+        facts = probe_certificate(url, resolve=endpoint.resolve,
+                                  timeout=self.clients.probe_timeout)
         status.certificate_not_after = facts.get("not_after")
         status.days_left = facts.get("days_left")
         status.certificate_fingerprint = facts.get("fingerprint")
         if facts.get("note"):
             status.notes.append(str(facts["note"]))
+
+
+def _is_ip(host: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def diff(before: SslSettings, after: SslSettings, fields: tuple[str, ...]) -> list[Change]:
@@ -186,22 +222,17 @@ class PollerOperation:
 
 
 # -- probe ----------------------------------------------------------------------------------
-def probe_certificate(url: str, *, address: str | None = None, timeout: float = 5.0) -> dict:
+def probe_certificate(url: str, *, resolve: tuple[str, ...] = (), timeout: float = 5.0) -> dict:
     """Expiry and fingerprint of the certificate ``url`` serves, or a note saying why not.
 
     Uses the checks layer's probe (``jupyter_mlssl.probe``), imported lazily and guarded so a
-    target still reports its settings when the endpoint is unreachable. If ``address`` is
-    known the name is pinned to it (curl-style ``--resolve``), so the right server's
-    certificate is read even before DNS points there.
+    target still reports its settings when the endpoint is unreachable. ``resolve`` pins
+    names to addresses, curl-style.
     """
     try:
         from jupyter_mlssl.probe import probe
     except ImportError:
         return {"note": "certificate expiry not shown: the probe module is not available"}
-    parts = urlsplit(url)
-    resolve = []
-    if address and parts.hostname and parts.hostname != address:
-        resolve.append(f"{parts.hostname}:{parts.port or 443}:{address}")
     try:
         result = probe(url, resolve=resolve, timeout=timeout, redirect_port=None).results[0]
     except Exception as exc:  # a probe must never break status

@@ -149,7 +149,7 @@ class K8sExtensionTarget(AzureTarget):
             notes=notes,
         )
         if ssl.tls_on and fqdn:
-            self.add_probe(status, f"https://{fqdn}/", router.get("address"))
+            self.add_probe(status)
         return status
 
     def status(self) -> TargetStatus:

@@ -61,7 +61,7 @@ class OnlineEndpointTarget(AzureTarget):
             scoring_uri=uri,
             notes=notes,
         )
-        self.add_probe(status, uri)
+        self.add_probe(status)
         return status
 
     def _extension_hint(self, compute_id: str) -> str:
