@@ -111,6 +111,9 @@ def notebook(lab: LabServer, browser_context, request):
     )
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
                            timeout=UI_TIMEOUT_MS)
+    # the kernel's language has reached the notebook (code cells are IPython, not plain text)
+    page.wait_for_function("window.jupyterapp.shell.currentWidget?.content?.codeMimetype"
+                           " === 'text/x-ipython'", timeout=UI_TIMEOUT_MS)
     page.mlssl_errors = errors  # type: ignore[attr-defined]
     yield page
     ARTIFACTS.mkdir(exist_ok=True)
@@ -128,8 +131,8 @@ def test_command_from_the_palette_inserts_and_runs_the_panel_then_probes(noteboo
     # the toolbar carries the command too
     assert page.locator(".jp-mlssl-toolbar-button").is_visible()
 
-    page.locator(".jp-NotebookPanel-notebook").click()  # the shortcut needs focus in the app
-    page.keyboard.press("Control+Shift+c")
+    page.locator(".lm-MenuBar-itemLabel", has_text="View").click()
+    page.locator(".lm-Menu-itemLabel", has_text="Activate Command Palette").click()
     palette = page.locator(".jp-ModalCommandPalette .lm-CommandPalette-input")
     palette.wait_for(state="visible", timeout=UI_TIMEOUT_MS)
     palette.fill("Secure model endpoint")
