@@ -137,7 +137,10 @@ def test_renew_keeps_original_label_and_adds_renew(fake, connect):
     assert plan.action == "renew" and not plan.blocked and not plan.empty
     assert "renew_window_unknown" in codes(plan)  # the router IP is unreachable from here
     assert any("5 hours" in n for n in plan.notes)
+    assert any("2020-02-02 is used for the renew" in n for n in plan.notes)
+    fake.clear()
     target.apply(plan).wait(10)
+    assert [r.api_version for r in fake.requests[:2]] == ["2020-02-02", "2020-02-02"]
     assert the_put(fake).json["properties"]["properties"]["sslConfiguration"] == {
         "status": "Auto", "cname": "", "cert": None, "key": None, "leafDomainLabel": "contoso",
         "overwriteExistingDomain": False, "renew": True}

@@ -11,7 +11,8 @@ api-version: 2025-12-01 (latest stable in the specs). If ARM answers 400 for the
 (InvalidApiVersionParameter / NoRegisteredProviderFound ...) the call is repeated with
 2020-02-02, the version azureml-core uses for every compute call; the PUT then uses whichever
 version the GET succeeded with. Whether 2025-12-01 still honours the undocumented ``renew``
-flag is UNCONFIRMED (it is absent from that swagger); it is sent as azureml-core sends it.
+flag is UNCONFIRMED (it is absent from that swagger), so a renew takes the known-good path:
+GET and PUT at 2020-02-02, exactly as azureml-core 1.61 does it.
 
 Cluster facts (region, node resource group) come from azure-mgmt-containerservice and the
 scoring router's public IP and DNS label from azure-mgmt-network, so ``status`` can show the
@@ -40,6 +41,8 @@ from jupyter_mlssl.targets.azure.resource_id import ResourceRef
 from jupyter_mlssl.targets.base import Operation, Plan, ProgressCallback, SslSettings, TargetStatus
 
 API_VERSIONS = ("2025-12-01", "2020-02-02")
+#: the version azureml-core sends ``renew`` with (the only one known to honour it)
+RENEW_API_VERSION = "2020-02-02"
 #: ARM error codes that mean "this api-version is not served here": try the older one
 FALLBACK_CODES = frozenset({
     "InvalidApiVersionParameter",
@@ -68,15 +71,16 @@ class AksComputeTarget(AzureTarget):
     kind = "aks"
 
     # -- reading ---------------------------------------------------------------------------
-    def _read(self) -> tuple[dict, str]:
-        """The raw compute JSON and the api-version that served it."""
+    def _read(self, versions: tuple[str, ...] = API_VERSIONS) -> tuple[dict, str]:
+        """The raw compute JSON and the api-version that served it (first of ``versions``
+        that ARM accepts)."""
         from azure.core.exceptions import HttpResponseError
 
         from jupyter_mlssl.targets.azure.faults import service_error
 
         call = Call(self.ref, f"read compute '{self.ref.name}'", READ)
         last: Exception | None = None
-        for version in API_VERSIONS:
+        for version in versions:
             ops = self.clients.ml(version).machine_learning_compute
             try:
                 raw = ops.get(self.ref.resource_group, self.ref.workspace, self.ref.name,
@@ -213,6 +217,9 @@ class AksComputeTarget(AzureTarget):
         notes: list[str] = []
         if desired.renew and desired.leaf_domain_label is None and current.leaf_domain_label:
             desired = desired.with_(leaf_domain_label=current.leaf_domain_label, status="Auto")
+        if desired.renew and version != RENEW_API_VERSION:
+            raw, version = self._read((RENEW_API_VERSION,))
+            before = self._ssl_json(raw)
         findings += validate(current, desired)
         action = _action(current, desired)
         if desired.renew and not any(f.severity == Severity.ERROR for f in findings):
@@ -235,7 +242,10 @@ class AksComputeTarget(AzureTarget):
             ))
         if desired.status == "Enabled" and desired.cname:
             notes.append(f"point DNS for {desired.cname} at the cluster's scoring address")
-        if version != API_VERSIONS[0]:
+        if desired.renew:
+            notes.append(f"api-version {version} is used for the renew: newer versions do not"
+                         " document the renew flag")
+        elif version != API_VERSIONS[0]:
             notes.append(f"api-version {version} is used: {API_VERSIONS[0]} was refused")
         changes = diff(current, desired, FIELDS)
         return Plan(
@@ -271,7 +281,7 @@ class AksComputeTarget(AzureTarget):
 
     def apply(self, plan: Plan, progress: ProgressCallback | None = None) -> Operation:
         self.refuse_blocked(plan)
-        raw, _ = self._read()
+        raw, _ = self._read((plan.state["api_version"],))
         self.check_unchanged(plan, self._ssl_json(raw))
         body = put_body(plan.state["before"], ssl_body(plan))
         return self._put(plan.state["api_version"], body, plan.action, progress)
