@@ -3,10 +3,14 @@
 Per URL: resolve (honouring curl-style ``resolve`` overrides), connect, TLS handshake with
 SNI and verification off, capture the presented chain, protocol and cipher; verify the chain
 with cryptography against the trust store (no CN fallback); one HTTP request on the same
-connection (status, ``Server``, HSTS); and, for an https URL, whether plain http on port 80
-redirects. Timings for each stage. The verdicts, worst first, are
-:data:`~jupyter_mlssl.probe.verdict.WORST_FIRST`; ``ProbeResult.problems`` lists all that
-apply and ``error`` says why, worst first.
+connection (status, ``Server``, HSTS); and, for an https URL on port 443, whether plain
+http on port 80 redirects (``redirect_port``). Timings for each stage. The verdicts, worst
+first, are :data:`~jupyter_mlssl.probe.verdict.WORST_FIRST` (why that order: see there);
+``ProbeResult.problems`` lists all that apply and ``error`` says why, worst first.
+
+An ``http://`` URL is probed without TLS (after TLS is disabled, does the service still
+answer?): its verdict speaks only of reaching it; ``http_status``/``http_error`` say whether
+it answered.
 
     >>> report = probe_many(["https://api.contoso.com/", "https://iris.local:8443/"])
     >>> report.to_frame()
