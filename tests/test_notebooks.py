@@ -1,0 +1,103 @@
+"""The example notebooks run top to bottom, as a new user (or Binder) runs them.
+
+Executed with nbclient on a real kernel: a cell that fails, including a ``%mlssl`` cell
+failing with its one-line ``UsageError``, fails the test (nbmake and nbval would let that
+pass; see shared/docs/jupyter-notes.md f.2). Each runs in a copy of ``notebooks/`` in a
+temporary directory, with its own ``MLSSL_HOME``; the executed copies are kept in
+``test-artifacts/notebooks/`` for a human to read.
+
+03-azure-aks needs an Azure ML workspace. Here its variables are absent, and the notebook
+must say so plainly and skip its cloud cells without failing.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+REPO = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
+ARTIFACTS = REPO / "test-artifacts" / "notebooks"
+AZURE_VARS = ("MLSSL_AZURE_TARGET", "MLSSL_LEAF_DOMAIN_LABEL")
+KEY_MARKER = "PRIVATE" + " KEY-----"
+
+pytestmark = pytest.mark.slow
+
+
+def execute(notebook: Path, workdir: Path) -> nbformat.NotebookNode:
+    """Run ``notebook`` from a copy of the notebooks folder in ``workdir``; keep the result."""
+    for helper in notebook.parent.glob("*.py"):
+        shutil.copy(helper, workdir)
+    nb = nbformat.read(notebook, as_version=4)
+    client = NotebookClient(nb, timeout=300, startup_timeout=60, kernel_name="python3",
+                            resources={"metadata": {"path": str(workdir)}})
+    try:
+        client.execute()
+    finally:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, ARTIFACTS / notebook.name)
+    return nb
+
+
+def outputs_text(cell: nbformat.NotebookNode) -> str:
+    parts = []
+    for output in cell.get("outputs", []):
+        parts.append(output.get("text", ""))
+        parts.append(json.dumps(output.get("data", {})))
+        parts.extend(output.get("traceback", []))
+    return "\n".join(parts)
+
+
+def test_there_are_four_notebooks():
+    assert [p.stem[:2] for p in NOTEBOOKS] == ["01", "02", "03", "04"], NOTEBOOKS
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_committed_without_outputs_or_widget_state(notebook):
+    nb = nbformat.read(notebook, as_version=4)
+    nbformat.validate(nb)
+    assert "widgets" not in nb.metadata, "widget state saved in the notebook"
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, cell.source[:60]
+    assert nb.metadata.kernelspec.name == "python3"
+
+
+@pytest.mark.parametrize(
+    "notebook", [p for p in NOTEBOOKS if "azure" not in p.stem], ids=lambda p: p.stem)
+def test_runs_top_to_bottom_and_cleans_up(notebook, tmp_path, mlssl_home, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    nb = execute(notebook, tmp_path)
+    text = "\n".join(outputs_text(c) for c in nb.cells)
+    assert KEY_MARKER not in text, "a private key reached a cell output"
+    assert "Traceback" not in text
+    from jupyter_mlssl import local
+
+    left = local.list().services
+    if left:  # stop them for the next test, then fail: the notebook must do it itself
+        local.stop_all()
+    assert left == [], f"{notebook.name} left local services running: {left}"
+
+
+def test_azure_notebook_says_what_is_missing_and_skips_its_cloud_cells(tmp_path, mlssl_home,
+                                                                      monkeypatch):
+    for name in AZURE_VARS:
+        monkeypatch.delenv(name, raising=False)
+    (notebook,) = [p for p in NOTEBOOKS if "azure" in p.stem]
+    nb = execute(notebook, tmp_path)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    preflight = next(c for c in code if "MLSSL_AZURE_TARGET" in c.source)
+    said = outputs_text(preflight)
+    for name in AZURE_VARS:
+        assert name in said, said
+    assert "not set" in said
+    cloud = [c for c in code[code.index(preflight) + 1:] if "if ready" in c.source]
+    assert len(cloud) >= 5
+    for cell in cloud:
+        assert "skipped" in outputs_text(cell), cell.source
+        assert "Traceback" not in outputs_text(cell)
