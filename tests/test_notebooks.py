@@ -101,3 +101,26 @@ def test_azure_notebook_says_what_is_missing_and_skips_its_cloud_cells(tmp_path,
     for cell in cloud:
         assert "skipped" in outputs_text(cell), cell.source
         assert "Traceback" not in outputs_text(cell)
+
+
+def test_binder_builds_the_package_and_fails_loudly():
+    """repo2docker ignores a failing postBuild step unless the script stops on errors."""
+    import os
+
+    import yaml
+
+    binder = REPO / "binder"
+    post_build = binder / "postBuild"
+    text = post_build.read_text()
+    assert text.startswith("#!/usr/bin/env bash") and "set -euo pipefail" in text
+    assert os.access(post_build, os.X_OK)
+    assert 'pip install --no-cache-dir ".[local]"' in text
+    assert "jupyter labextension list" in text and "jupyter server extension list" in text
+    env = yaml.safe_load((binder / "environment.yml").read_text())
+    deps = [d for d in env["dependencies"] if isinstance(d, str)]
+    assert any(d.startswith("python=") for d in deps), "pin python: repo2docker's default is old"
+    assert any(d.startswith("nodejs") for d in deps), "the labextension is built from source"
+    # Binder opens the quickstart: it must exist and need no cloud
+    readme = (REPO / "README.md").read_text()
+    assert "labpath=notebooks%2F01-quickstart-local.ipynb" in readme
+    assert (REPO / "notebooks" / "01-quickstart-local.ipynb").exists()
