@@ -124,3 +124,14 @@ def test_binder_builds_the_package_and_fails_loudly():
     readme = (REPO / "README.md").read_text()
     assert "labpath=notebooks%2F01-quickstart-local.ipynb" in readme
     assert (REPO / "notebooks" / "01-quickstart-local.ipynb").exists()
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_cell_is_valid_ipython(notebook):
+    """Also covers the cells that only run with a workspace (03): they must at least parse."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    transform = TransformerManager().transform_cell
+    for index, cell in enumerate(nbformat.read(notebook, as_version=4).cells):
+        if cell.cell_type == "code":
+            compile(transform(cell.source), f"{notebook.name}[{index}]", "exec")
