@@ -192,8 +192,9 @@ def main() -> int:
             single.close()
             fleet.close()
 
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"jupyter-mlssl probe benchmark (loopback, Python {sys.version.split()[0]}, "
-          f"{ssl.OPENSSL_VERSION}, {os.cpu_count()} CPUs)")
+          f"{ssl.OPENSSL_VERSION}, {os.cpu_count()} CPUs, load average {load})")
     print(f"  bare Python TLS handshake (baseline)   {bare_ms:8.2f} ms  (median)")
     print(f"  one probe                              {probe_ms:8.2f} ms  "
           f"= {probe_ms / bare_ms:.2f}x baseline   (target <= 1.3x)")
