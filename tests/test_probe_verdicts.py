@@ -256,3 +256,15 @@ def test_expired_intermediate(pki, ca):
         r = run(server, ca_bundle=bundle, now=later)
     assert r.verdict == "expired", r.error
     assert "intermediate 'Old Intermediate' expired" in r.error
+
+
+def test_remembered_verification_is_per_name_and_trust_store(pki, ca, tmp_path):
+    _root, inter, bundle = ca
+    leaf = pki.leaf(inter, [NAME])
+    other_trust = str(write_bundle(tmp_path / "other.pem", [pki.root("Unrelated Root")]))
+    with TLSServer([leaf, inter]) as server:
+        assert run(server, ca_bundle=bundle).verdict == "ok"  # now remembered
+        assert run(server, host="other.example.test", ca_bundle=bundle).verdict == \
+            "hostname_mismatch"
+        assert run(server, ca_bundle=other_trust).verdict == "untrusted_root"
+        assert run(server, ca_bundle=bundle).verdict == "ok"
