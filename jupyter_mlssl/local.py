@@ -49,6 +49,13 @@ class ServicesReport(Report):
 
         return pd.DataFrame(self.services, columns=COLUMNS)
 
+    def tables(self) -> builtins.list[tuple[str, pd.DataFrame]]:
+        if self.message and not self.services:
+            import pandas as pd
+
+            return [(self.title, pd.DataFrame({"message": [self.message]}))]
+        return [(self.message or self.title, self.to_frame())]
+
     def summary(self) -> str:
         return self.message or f"{len(self.services)} local service(s)"
 

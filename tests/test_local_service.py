@@ -228,3 +228,24 @@ def test_stop_ends_the_process_group(tmp_path):
     assert local.list().services == []
     with pytest.raises(OSError):
         os.getpgid(pid)
+
+
+def test_local_verbs_through_the_cli(tmp_path, capsys):
+    from jupyter_mlssl.cli import main
+
+    model = tiny_model_file(tmp_path)
+    try:
+        assert main(["local", "deploy", "cli-model", "--model", str(model), "--json"]) == 0
+        deployed_row = json.loads(capsys.readouterr().out)["services"][0]
+        assert deployed_row["target"] == "local://cli-model" and deployed_row["tls"] == "Disabled"
+        assert main(["local", "list", "--json"]) == 0
+        rows = json.loads(capsys.readouterr().out)["services"]
+        assert [(r["name"], r["state"]) for r in rows] == [("cli-model", "running")]
+        code, body = post(rows[0]["scoring_uri"], {"data": [[3, 3]]})
+        assert (code, body) == (200, [1])
+        assert main(["local", "stop", "cli-model"]) == 0
+        assert "local://cli-model stopped" in capsys.readouterr().out
+        assert main(["local", "stop", "cli-model"]) == 2
+        assert "no such local service" in capsys.readouterr().err
+    finally:
+        local.stop_all()
