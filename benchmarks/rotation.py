@@ -12,8 +12,10 @@ verifies the chain (trusting the local CA) and the hostname, ``POST /score`` wit
 body, read the answer, close. No keep-alive and no session resumption, so every request
 meets whichever certificate is current: the worst case for a swap. ``--keep-alive`` instead
 reuses one connection per client (what requests.Session does); then only reconnections see
-a new certificate. Load runs in ``--processes`` worker processes (threads inside), so the
-client is not limited to one core by the GIL.
+a new certificate. Sockets set TCP_NODELAY, as urllib3 does. Load runs in ``--processes``
+worker processes (threads inside), so the client is not limited to one core by the GIL. The
+two phases alternate in ``--segments`` slices so that other work on a shared machine weighs
+on both alike.
 
     .venv/bin/python benchmarks/rotation.py [--duration 20] [--rotations 20] [--concurrency 16]
 
@@ -62,9 +64,11 @@ def _worker(host: str, port: int, ca_file: str, threads: int, duration: float,
         if conn is None:
             conn = http.client.HTTPSConnection(host, port, context=context, timeout=10)
             # the name is only in the local zone: connect to loopback, verify the name
-            conn.sock = context.wrap_socket(
-                socket.create_connection(("127.0.0.1", port), timeout=10),
-                server_hostname=host)
+            raw = socket.create_connection(("127.0.0.1", port), timeout=10)
+            # as urllib3 (requests) does: http.client writes headers and body separately,
+            # and Nagle + delayed ACK would add ~40 ms to every keep-alive request
+            raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            conn.sock = context.wrap_socket(raw, server_hostname=host)
         conn.request("POST", "/score", body=BODY,
                      headers={"Content-Type": "application/json",
                               **({} if keep_alive else {"Connection": "close"})})
@@ -107,8 +111,9 @@ def _worker(host: str, port: int, ca_file: str, threads: int, duration: float,
 
 
 def run_load(host: str, port: int, ca_file: str, *, concurrency: int, processes: int,
-             duration: float, keep_alive: bool, during=None) -> dict:
-    """Run the load (and ``during()`` in this process meanwhile); return the numbers."""
+             duration: float, keep_alive: bool, during=None) -> tuple[list, list, object]:
+    """Run the load (and ``during()`` in this process meanwhile): latencies, errors, and
+    what ``during`` returned."""
     queue: mp.Queue = mp.Queue()
     start_at = time.time() + 1.0  # let every worker get ready first
     per = [concurrency // processes + (1 if i < concurrency % processes else 0)
@@ -121,7 +126,7 @@ def run_load(host: str, port: int, ca_file: str, *, concurrency: int, processes:
     if during is not None:
         while time.time() < start_at:
             time.sleep(0.005)
-        extra = during()
+        extra = during(duration)
     latencies: list[float] = []
     errors: list[str] = []
     for _ in workers:
@@ -130,7 +135,7 @@ def run_load(host: str, port: int, ca_file: str, *, concurrency: int, processes:
         errors += got_errors
     for worker in workers:
         worker.join(10)
-    return summarise(latencies, errors, duration) | ({"rotation": extra} if extra else {})
+    return latencies, errors, extra
 
 
 def summarise(latencies: list[float], errors: list[str], duration: float) -> dict:
@@ -163,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--keep-alive", action="store_true")
+    parser.add_argument("--segments", type=int, default=4,
+                        help="alternate the two phases in this many slices each")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
 
@@ -194,25 +201,46 @@ def main(argv: list[str] | None = None) -> int:
         load = {"concurrency": args.concurrency, "processes": args.processes,
                 "duration": args.duration, "keep_alive": args.keep_alive}
 
-        baseline = run_load(host, port, ca_file, **load)
+        # The two phases alternate in --segments slices, so that other work on a shared
+        # machine weighs on both alike; each phase totals --duration seconds.
+        slice_s = args.duration / args.segments
+        per_slice = [args.rotations // args.segments
+                     + (1 if i < args.rotations % args.segments else 0)
+                     for i in range(args.segments)]
+        took: list[float] = []
+        outcomes: list[str] = []
+        fingerprints: set = set()
 
-        def rotate() -> dict:
-            start = time.perf_counter()
-            gap = args.duration / (args.rotations + 1)
-            took, outcomes, fingerprints = [], [], set()
-            for i in range(args.rotations):
-                began = time.perf_counter()
-                result = change(target, renew, action="renew")
-                took.append(time.perf_counter() - began)
-                outcomes.append(result.outcome)
-                fingerprints.add(result.after.certificate_fingerprint if result.after else None)
-                time.sleep(max(0.0, gap * (i + 1) - (time.perf_counter() - start)))
-            return {"count": len(took), "applied": outcomes.count("applied"),
-                    "distinct_certificates": len(fingerprints),
-                    "median_s": round(statistics.median(took), 3),
-                    "max_s": round(max(took), 3)}
+        def rotate(count: int):
+            def run(seconds: float) -> None:
+                start = time.perf_counter()
+                gap = seconds / (count + 1)
+                for i in range(count):
+                    time.sleep(max(0.0, gap * (i + 1) - (time.perf_counter() - start)))
+                    began = time.perf_counter()
+                    result = change(target, renew, action="renew")
+                    took.append(time.perf_counter() - began)
+                    outcomes.append(result.outcome)
+                    fingerprints.add(result.after.certificate_fingerprint
+                                     if result.after else None)
+            return run
 
-        rotating = run_load(host, port, ca_file, during=rotate, **load)
+        phases: dict[str, tuple[list, list]] = {"baseline": ([], []), "rotation": ([], [])}
+        load["duration"] = slice_s
+        for count in per_slice:
+            for name, during in (("baseline", None), ("rotation", rotate(count))):
+                got_latencies, got_errors, _ = run_load(host, port, ca_file, during=during,
+                                                        **load)
+                phases[name][0].extend(got_latencies)
+                phases[name][1].extend(got_errors)
+        baseline = summarise(*phases["baseline"], args.duration)
+        rotating = summarise(*phases["rotation"], args.duration)
+        rotating["rotation"] = {
+            "count": len(took), "applied": outcomes.count("applied"),
+            "distinct_certificates": len(fingerprints),
+            "median_s": round(statistics.median(took), 3) if took else None,
+            "max_s": round(max(took), 3) if took else None,
+        }
         stats = target.stats()
     finally:
         local.stop_all()
@@ -225,6 +253,7 @@ def main(argv: list[str] | None = None) -> int:
         "p99_ratio": round(ratio, 2) if ratio else None,
         "server_handshake_failures": stats.get("handshake_failures"),
         "cpus": os.cpu_count(),
+        "load_average_1m": round(os.getloadavg()[0], 2),
         "targets": {"min_requests": TARGET_MIN_REQUESTS, "failed": 0,
                     "max_p99_ratio": TARGET_P99_RATIO},
     }
@@ -237,7 +266,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         mode = "keep-alive" if args.keep_alive else "new TLS connection per request"
         print(f"load: {args.concurrency} clients in {args.processes} processes, "
-              f"{args.duration:g} s per phase, {mode}; {os.cpu_count()} CPUs")
+              f"{args.duration:g} s per phase in {args.segments} alternating slices, {mode}; "
+              f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
         for name, phase in (("without rotation", baseline), ("with rotation", rotating)):
             print(f"  {name:17} requests {phase['requests']:6}  failed {phase['failed']:3}  "
                   f"{phase['per_second']:7}/s  p50 {phase['p50_ms']} ms  "
