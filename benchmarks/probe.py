@@ -46,7 +46,7 @@ import time
 from collections.abc import Callable
 
 from jupyter_mlssl.probe import aprobe_many, probe, probe_many
-from jupyter_mlssl.probe.verdict import load_trust_store
+from jupyter_mlssl.probe.trust import load_trust_store
 
 NAME = "bench.example.test"
 

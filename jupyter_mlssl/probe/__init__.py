@@ -35,7 +35,8 @@ from jupyter_mlssl.errors import InputError
 from jupyter_mlssl.probe.endpoint import Endpoint, parse_resolve, parse_url
 from jupyter_mlssl.probe.report import CertSummary, ProbeReport, ProbeResult, Timings
 from jupyter_mlssl.probe.runner import RedirectPort
-from jupyter_mlssl.probe.verdict import VERDICTS, WORST_FIRST, load_trust_store
+from jupyter_mlssl.probe.trust import load_trust_store
+from jupyter_mlssl.probe.verdict import VERDICTS, WORST_FIRST
 
 __all__ = [
     "VERDICTS",

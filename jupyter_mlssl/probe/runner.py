@@ -21,13 +21,8 @@ from jupyter_mlssl.probe.aio import bounded
 from jupyter_mlssl.probe.connect import Connection, ProbeFailure, connect, resolve
 from jupyter_mlssl.probe.endpoint import Endpoint
 from jupyter_mlssl.probe.report import ProbeResult, Timings
-from jupyter_mlssl.probe.verdict import (
-    MODERN_PROTOCOLS,
-    TrustStore,
-    assess,
-    days_left,
-    worst_first,
-)
+from jupyter_mlssl.probe.trust import TrustStore
+from jupyter_mlssl.probe.verdict import MODERN_PROTOCOLS, assess, days_left, worst_first
 
 UTC = dt.timezone.utc
 
