@@ -249,3 +249,27 @@ def test_local_verbs_through_the_cli(tmp_path, capsys):
         assert "no such local service" in capsys.readouterr().err
     finally:
         local.stop_all()
+
+
+def test_stop_is_prompt_with_an_idle_keep_alive_connection_open(tmp_path, pki):
+    from jupyter_mlssl.targets.local.processes import group_alive
+
+    local.deploy("idle", model=tiny_model_file(tmp_path))
+    target = connect("local://idle")
+    desired, _leaf, _root = custom(pki, tmp_path)
+    target.apply(target.plan(desired)).wait()
+    runtime = target._runtime()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+    idle = context.wrap_socket(socket.create_connection(("127.0.0.1", runtime["https_port"])),
+                               server_hostname=CNAME)
+    idle.sendall(f"GET / HTTP/1.1\r\nHost: {CNAME}\r\n\r\n".encode())
+    assert idle.recv(64).startswith(b"HTTP/1.1 200")  # the connection stays open (keep-alive)
+    started = time.monotonic()
+    try:
+        local.stop("idle")
+    finally:
+        idle.close()
+        local.stop_all()
+    assert time.monotonic() - started < 2.5
+    assert not group_alive(runtime["pid"])

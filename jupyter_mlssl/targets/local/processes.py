@@ -29,6 +29,35 @@ def pid_alive(pid: int | None) -> bool:
         return True
 
 
+def group_alive(pgid: int) -> bool:
+    """Whether any process of group ``pgid`` still runs (zombies do not count: a container's
+    init may never reap them, and a zombie leader can outlive its running threads' exit)."""
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[-1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            return True
+    return False
+
+
+def _reap(pid: int) -> None:
+    try:
+        os.waitpid(pid, os.WNOHANG)  # our own child: collect it so it does not linger
+    except ChildProcessError:
+        pass
+
+
 def kill_group(pid: int, grace: float = 3.0) -> None:
     """SIGTERM the process group led by ``pid``; SIGKILL it if it lingers past ``grace``."""
     try:
@@ -37,18 +66,16 @@ def kill_group(pid: int, grace: float = 3.0) -> None:
         return
     deadline = time.monotonic() + grace
     while time.monotonic() < deadline:
-        try:
-            waited, _ = os.waitpid(pid, os.WNOHANG)  # reap it if it is our child
-        except ChildProcessError:
-            waited = 0
-        if waited == pid or not pid_alive(pid):
+        _reap(pid)
+        if not group_alive(pid):
             return
         time.sleep(0.02)
     try:
         os.killpg(pid, signal.SIGKILL)
     except ProcessLookupError:
         return
-    try:
-        os.waitpid(pid, 0)
-    except ChildProcessError:
-        pass
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and group_alive(pid):
+        _reap(pid)
+        time.sleep(0.02)
+    _reap(pid)

@@ -37,6 +37,7 @@ import tempfile
 import threading
 import time
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,7 @@ LOOPBACK = "127.0.0.1"
 MODEL_WAIT = 60.0  # seconds /score waits for the model to load
 HANDSHAKE_TIMEOUT = 10.0
 IDLE_TIMEOUT = 30.0  # keep-alive connections idle longer than this are closed
+MAX_WORKERS = 256  # connections served at once (each keep-alive client holds one)
 
 
 def _log(message: str) -> None:
@@ -167,7 +169,13 @@ class HttpServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
 
     def __init__(self, service: Service, port: int, handler: type) -> None:
         self.service = service
+        # Reused worker threads: starting a thread per connection costs more than serving a
+        # small request. Idle workers are reused before new ones start (up to the cap).
+        self.pool = ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="conn")
         super().__init__((LOOPBACK, port), handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        self.pool.submit(self.process_request_thread, request, client_address)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         return None  # a client hanging up mid-request is not the service's problem
@@ -415,7 +423,9 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: service.stopping.set())
     signal.signal(signal.SIGINT, lambda *_: service.stopping.set())
     service.run()
-    return 0
+    # Pool workers may sit in idle keep-alive connections; a normal exit would wait for them.
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":
