@@ -58,7 +58,10 @@ def test_fleet_concurrency_overlaps_slow_handshakes(site):
         elapsed = time.perf_counter() - start
     assert [r.verdict for r in report.results] == ["ok"] * 20
     assert all(r.timings.tls_ms >= 90 for r in report.results)
-    assert elapsed < 1.0  # sequentially it would be over 2 s
+    # One after the other they would take the sum of their times (over 2 s); ten at a time
+    # about a tenth of it. Relative, so that a busy machine slows both sides alike.
+    one_by_one = sum(r.timings.total_ms for r in report.results) / 1000
+    assert elapsed < one_by_one / 3
 
 
 def test_sync_probe_works_inside_a_running_loop(site):

@@ -195,7 +195,7 @@ def test_handshake_that_never_finishes_times_out_in_bounded_time():
         elapsed = time.perf_counter() - start
     assert r.verdict == "timeout", r.error
     assert "TLS handshake" in r.error
-    assert 0.4 < elapsed < 2.0
+    assert 0.4 < elapsed < 3.0
 
 
 def test_name_that_does_not_resolve():
