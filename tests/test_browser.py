@@ -11,6 +11,7 @@ Chromium: ``/usr/bin/chromium`` (``scripts/install-chromium.sh``, run by ``make 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 from pathlib import Path
@@ -31,6 +32,7 @@ CHROMIUM_FLAGS = [
 ]
 TARGET = "local://iris"
 UI_TIMEOUT_MS = 60_000
+ISO = "%Y-%m-%dT%H:%M:%SZ"
 
 
 def _chromium() -> str:
@@ -160,7 +162,7 @@ def test_command_from_the_palette_inserts_and_runs_the_panel_then_probes(noteboo
     assert not page.mlssl_errors
 
 
-def test_status_bar_shows_the_soonest_expiry(notebook, lab):
+def test_status_bar_shows_the_soonest_expiry(notebook, lab, home, monkeypatch):
     page = notebook
     expected = lab.api("mlssl/expiries")["expiries"]
     assert [e["target"] for e in expected] == [TARGET]
@@ -175,6 +177,31 @@ def test_status_bar_shows_the_soonest_expiry(notebook, lab):
     tooltip = item.get_attribute("title") or ""
     assert TARGET in tooltip and soonest["not_after"][:10] in tooltip
     shot(page, "03-status-bar")
+
+    # More targets in the history, as the workflow records them: the item refreshes after
+    # a cell runs, amber for one expiring within 30 days, red once one has expired.
+    monkeypatch.setenv("MLSSL_HOME", str(home))
+    from jupyter_mlssl import history
+
+    now = dt.datetime.now(dt.timezone.utc)
+    for target, days, css, text in (
+        ("local://soon", 12, "jp-mlssl-warn", "TLS soon.mlssl.test: 12 d"),
+        ("local://old", -3, "jp-mlssl-expired", "TLS old.mlssl.test: expired"),
+    ):
+        history.record(target=target, action="enable", outcome="applied",
+                       after_status="Enabled", after_fingerprint="sha256:" + "ab" * 32,
+                       after_not_after=(now + dt.timedelta(days=days, hours=1)).strftime(ISO),
+                       fqdn=f"{target[8:]}.mlssl.test")
+        page.evaluate("""() => {
+            const nb = window.jupyterapp.shell.currentWidget.content;
+            nb.activeCell.model.sharedModel.setSource('1 + 1');
+            return window.jupyterapp.commands.execute('notebook:run-cell');
+        }""")
+        page.locator(f".jp-mlssl-expiry.{css}").wait_for(timeout=UI_TIMEOUT_MS)
+        assert item.inner_text().strip() == text
+        shot(page, f"04-status-bar-{target[8:]}")
+    tooltip = item.get_attribute("title") or ""
+    assert tooltip.index("local://old") < tooltip.index("local://soon") < tooltip.index(TARGET)
 
 
 def test_mlssl_cell_gets_yaml_highlighting(notebook):
@@ -193,7 +220,7 @@ def test_mlssl_cell_gets_yaml_highlighting(notebook):
     line.locator("span", has_text="status").first.wait_for(timeout=UI_TIMEOUT_MS)
     language = page.locator(".jp-Notebook .jp-Cell .cm-content").first
     assert language.get_attribute("data-language") == "yaml"
-    shot(page, "04-yaml-cell")
+    shot(page, "05-yaml-cell")
     back = page.evaluate("""() => {
         const cell = window.jupyterapp.shell.currentWidget.content.activeCell;
         cell.model.sharedModel.setSource('print(1)');

@@ -1,6 +1,5 @@
 import { JupyterFrontEnd } from '@jupyterlab/application';
-import { ICommandPalette } from '@jupyterlab/apputils';
-import { ISessionContext } from '@jupyterlab/apputils';
+import { ICommandPalette, ISessionContext } from '@jupyterlab/apputils';
 import {
   INotebookTracker,
   NotebookActions,
@@ -40,9 +39,7 @@ async function extensionLoaded(session: ISessionContext): Promise<boolean> {
   const reply = await future.done;
   const content = reply.content as any;
   const result = content.user_expressions?.mlssl;
-  return (
-    result?.status === 'ok' && result.data?.['text/plain'] === 'True'
-  );
+  return result?.status === 'ok' && result.data?.['text/plain'] === 'True';
 }
 
 /**

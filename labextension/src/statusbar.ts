@@ -61,10 +61,7 @@ export class ExpiryStatus extends Widget {
       this.node.title = '';
       return;
     }
-    const when =
-      soonest.days_left < 0
-        ? 'expired'
-        : `${soonest.days_left} d`;
+    const when = soonest.days_left < 0 ? 'expired' : `${soonest.days_left} d`;
     this.node.textContent = `TLS ${soonest.fqdn}: ${when}`;
     this.node.dataset.daysLeft = String(soonest.days_left);
     this.node.title = [
