@@ -65,9 +65,10 @@ class CertificateTab:
         self.context = context
         self.material = Material()
         self.cert_upload = w.FileUpload(accept=CERT_TYPES, multiple=False,
-                                        description="Certificate or PFX")
+                                        description="Certificate or PFX",
+                                        layout=w.Layout(width="auto"))
         self.key_upload = w.FileUpload(accept=KEY_TYPES, multiple=False,
-                                       description="Private key")
+                                       description="Private key", layout=w.Layout(width="auto"))
         self.password = w.Password(description="Password",
                                    placeholder="for an encrypted key or PFX")
         self.cname = w.Text(description="CNAME", placeholder="the DNS name clients use")

@@ -167,7 +167,7 @@ class ChangeTab:
             if planned.plan.blocked:
                 self.context.say(*report_status(planned.plan, "plan"))
             else:
-                self.context.say(f"Plan ready: {planned.plan.summary()}. Apply to go ahead.")
+                self.context.say(f"✔ {planned.plan.summary()}: press Apply to go ahead")
         return self.planned.plan if self.planned else None
 
     def on_apply(self, _button: Any = None) -> Any:
