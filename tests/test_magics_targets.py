@@ -62,8 +62,8 @@ def test_status_enable_probe_dns_disable_history(ip, local_target, capfd):
     assert [s["target"] for s in listing["services"]] == ["local://iris"]
 
 
-def test_update_with_own_certificate_and_password_env(ip, local_target, pki, tmp_path,
-                                                       monkeypatch, capfd):
+def test_enable_then_update_with_own_certificate_and_password_env(
+        ip, local_target, pki, tmp_path, monkeypatch, capfd):
     name = f"api.{ZONE}"
     root = pki.root()
     inter = pki.intermediate(root)
@@ -73,7 +73,8 @@ def test_update_with_own_certificate_and_password_env(ip, local_target, pki, tmp
     ca = tmp_path / "ca.pem"
     ca.write_bytes(root.pem)
     monkeypatch.setenv("MLSSL_KEY_PASSWORD", "k3y-Pa55!")
-    report = run(ip, f"%mlssl enable local://iris --cert {chain} --key {key} --cname {name} "
+    assert run(ip, "%mlssl enable local://iris --leaf-domain-label iris").outcome == "applied"
+    report = run(ip, f"%mlssl update local://iris --cert {chain} --key {key} --cname {name} "
                      f"--password-env MLSSL_KEY_PASSWORD --ca-bundle {ca}")
     assert report.outcome == "applied", report.summary()
     assert local_target.status().ssl.cname == name
@@ -129,3 +130,16 @@ def test_local_deploy_list_stop_through_the_magic(ip, tmp_path, mlssl_home):
         assert run(ip, "%mlssl local list --json")["services"] == []
     finally:
         local.stop_all()
+
+
+def test_panel_verb_returns_the_panel_with_config(ip, local_target):
+    aks = ("/subscriptions/0000/resourceGroups/rg/providers/"
+           "Microsoft.MachineLearningServices/workspaces/ws/computes/aks1")
+    ip.run_cell(f"%config MlsslMagic.targets = ['{aks}']")
+    ip.run_cell("%config MlsslMagic.default_target = 'local://iris'")
+    ip.run_cell("%config MlsslMagic.ca_bundle = '/tmp/corp-ca.pem'")
+    panel = run(ip, "%mlssl panel")
+    assert panel.picker.value == "local://iris"
+    assert {"local://iris", aks} <= set(panel.picker.options)
+    assert panel.probe.ca_bundle.value == "/tmp/corp-ca.pem"
+    assert "application/vnd.jupyter.widget-view+json" in panel._repr_mimebundle_()
