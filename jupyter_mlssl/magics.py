@@ -76,7 +76,10 @@ class Scrubber:
     def __call__(self, text: object) -> str:
         out = _PEM_KEY.sub(MASK, str(text))
         for secret in self.secrets:
-            out = out.replace(secret, MASK)
+            if len(secret) < 4:  # 'P' must not mask every capital P: whole words only
+                out = re.sub(rf"(?<!\w){re.escape(secret)}(?!\w)", MASK, out)
+            else:
+                out = out.replace(secret, MASK)
         return out
 
     @classmethod

@@ -132,6 +132,8 @@ def test_scrubber_masks_pem_keys_and_secrets():
     text = scrub(f"bad key {KEY} with hunter2 from PW")
     assert "hunter2" not in text and "PRIVATE KEY" not in text and "PW" not in text
     assert Scrubber.for_tokens(["--password-env=PW"], {"PW": "x9"})("x9 PW") == "******** ********"
+    short = Scrubber.for_tokens(["--password-env", "P"], {"P": "x"})
+    assert short("Please set P; export P=x") == "Please set ********; export ********=********"
     from_cell = Scrubber.for_tokens(["apply", "local://x"], {"KP": "open-sesame"},
                                     "status: enabled\npassword_env: 'KP'\n")
     assert from_cell("bad password open-sesame") == "bad password ********"
