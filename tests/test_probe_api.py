@@ -216,3 +216,13 @@ def test_no_socket_is_left_open(site):
     assert [r.verdict for r in report.results] == [
         "ok", "self_signed", "refused", "not_tls", "timeout"]
     assert after <= expected
+
+
+def test_localhost_is_loopback_without_asking_the_resolver(pki, tmp_path):
+    root = pki.root()
+    leaf = pki.leaf(root, ["localhost"])
+    bundle = str(write_bundle(tmp_path / "root.pem", [root]))
+    with TLSServer([leaf]) as server:
+        r = probe(server.url("localhost"), ca_bundle=bundle).results[0]
+    assert r.verdict == "ok", r.error
+    assert r.address == "127.0.0.1"
