@@ -94,3 +94,13 @@ def test_password_typed_instead_of_a_variable_name_is_not_echoed():
     with pytest.raises(InputError) as excinfo:
         parse("password_env: 'hunter2 !'\n")
     assert "hunter2" not in str(excinfo.value) and "line 1" in str(excinfo.value)
+
+
+def test_shared_validation_errors_speak_yaml_with_the_line(ip, local_target):
+    result = ip.run_cell("%%mlssl apply local://iris\n"
+                         "status: auto\n"
+                         "leaf_domain_label: Not_A_Label!\n")
+    message = str(result.error_in_exec)
+    assert type(result.error_in_exec) is UsageError
+    assert message.startswith("%%mlssl cell, line 3: leaf_domain_label 'Not_A_Label!'"), message
+    assert "--" not in message

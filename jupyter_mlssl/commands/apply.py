@@ -53,6 +53,37 @@ def _check_files(options: DesiredOptions) -> None:
                              "give the path of the file (relative to the notebook's folder)")
 
 
+#: the CLI's flags, as the YAML spells them (the shared validation speaks in flags)
+FLAG_KEYS = {
+    "--leaf-domain-label": "leaf_domain_label",
+    "--overwrite-existing-domain": "overwrite_existing_domain",
+    "--password-env": "password_env",
+    "--renew": "renew",
+    "--cname": "cname",
+    "--cert": "cert",
+    "--key": "key",
+}
+
+
+def yaml_error(exc: InputError, options: DesiredOptions) -> InputError:
+    """``exc`` reworded for a YAML author: keys instead of flags, and the line it is about
+    (the first key it names, or whose value it quotes)."""
+    text = str(exc)
+    about = None
+    for flag, key in FLAG_KEYS.items():
+        if flag in text:
+            about = about or key
+            text = text.replace(flag, key)
+    if about is None:
+        for key in ("key", "cert", "cname", "leaf_domain_label"):
+            value = getattr(options, key)
+            if value and str(value) in text:
+                about = key
+                break
+    where = options.where(about) if about and about in options.lines else options.source
+    return InputError(f"{where}: {text}", code=exc.code)
+
+
 def connect(target_id: str, ctx: Context) -> Target:
     """The target, with the face's credential and cloud for Azure ones."""
     from jupyter_mlssl import connect as _connect
@@ -93,12 +124,7 @@ def apply(args: argparse.Namespace, ctx: Context) -> Any:
             current=current,
         )
     except InputError as exc:
-        # Point at the YAML line of the file the error is about, when it names one.
-        for name in ("key", "cert", "cname", "leaf_domain_label"):
-            value = getattr(options, name)
-            if value and str(value) in str(exc) and name in options.lines:
-                raise InputError(f"{options.where(name)}: {exc}") from None
-        raise
+        raise yaml_error(exc, options) from None
     # The plan, line by line, before anything happens: a notebook cell shows these lines
     # as they come, and the change below can take minutes on Azure.
     preview = plan_change(target, desired, ca_bundle=args.ca_bundle)
