@@ -135,3 +135,22 @@ def test_every_cell_is_valid_ipython(notebook):
     for index, cell in enumerate(nbformat.read(notebook, as_version=4).cells):
         if cell.cell_type == "code":
             compile(transform(cell.source), f"{notebook.name}[{index}]", "exec")
+
+
+def test_a_failing_mlssl_cell_fails_the_run(tmp_path):
+    """The harness itself: a one-line UsageError (no traceback, nothing on iopub's error
+    channel, so nbmake and nbval miss it) must fail the execution."""
+    from nbclient.exceptions import CellExecutionError
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    nb = new_notebook(cells=[new_code_cell("%load_ext jupyter_mlssl"),
+                             new_code_cell("%mlssl cert inspect no-such-file.pem"),
+                             new_code_cell("print('never reached')")],
+                      metadata={"kernelspec": {"name": "python3", "language": "python",
+                                               "display_name": "Python 3"}})
+    client = NotebookClient(nb, timeout=120, kernel_name="python3",
+                            resources={"metadata": {"path": str(tmp_path)}})
+    with pytest.raises(CellExecutionError) as info:
+        client.execute()
+    assert "UsageError" in str(info.value) and "no-such-file.pem" in str(info.value)
+    assert nb.cells[2].outputs == [] and nb.cells[2].execution_count is None
