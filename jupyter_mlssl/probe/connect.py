@@ -75,7 +75,7 @@ def _is_ip(host: str) -> bool:
 async def resolve(
     endpoint: Endpoint, overrides: dict[tuple[str, int], str], deadline: float
 ) -> str:
-    """The address to connect to: a ``--resolve`` override, an IP literal, else DNS."""
+    """The address to connect to: a ``--resolve`` override, an IP literal, localhost, or DNS."""
     override = overrides.get((endpoint.host, endpoint.port))
     if override is not None:
         return override
