@@ -45,3 +45,26 @@ def test_unknown_kind_is_an_input_error():
 
     with pytest.raises(InputError, match="unknown"):
         SignIn().credential("browser")
+
+
+def test_code_is_hidden_once_the_operation_ends():
+    panel = Panel()
+    with panel.context.busy("Signing in"):
+        panel.signin.prompt("https://microsoft.com/devicelogin", "XYZ", None)
+        assert panel.signin.box.layout.display == "block"
+    assert panel.signin.box.layout.display == "none"
+
+
+def test_api_panel_follows_the_magics_config():
+    from tests.ipshell import shell
+
+    with shell() as ip:
+        ip.run_cell("%config MlsslMagic.ca_bundle = '/tmp/corp.pem'")
+        ip.run_cell("%config MlsslMagic.default_target = 'local://wine'")
+        import jupyter_mlssl
+
+        panel = jupyter_mlssl.panel()
+        assert panel.picker.value == "local://wine"
+        assert panel.probe.ca_bundle.value == "/tmp/corp.pem"
+        assert jupyter_mlssl.panel(ca_bundle="/tmp/mine.pem").probe.ca_bundle.value == (
+            "/tmp/mine.pem")

@@ -15,9 +15,9 @@ def show(args: argparse.Namespace, ctx: Context) -> Any:
     defaults = ctx.defaults
     return Panel(
         target=args.target or defaults.get("target"),
-        targets=defaults.get("targets") or (),
+        targets=defaults.get("targets") or [],
         ca_bundle=defaults.get("ca_bundle"),
-        credential=defaults.get("credential") or "default",
+        credential=defaults.get("credential"),
         arm_endpoint=defaults.get("arm_endpoint"),
         timeout=defaults.get("timeout"),
     )

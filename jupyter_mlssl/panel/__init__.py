@@ -11,6 +11,8 @@ key material: see :mod:`jupyter_mlssl.panel.certificate`.
 
 from __future__ import annotations
 
+import sys
+import types
 from collections.abc import Iterator
 from typing import Any
 
@@ -33,13 +35,22 @@ TITLES = ("Certificate", "Change", "DNS", "Probe", "History")
 class Panel:
     """Check, change and verify TLS on a deployed model, by clicking."""
 
-    def __init__(self, target: str | None = None, *, targets: list[str] | tuple[str, ...] = (),
-                 ca_bundle: str | None = None, credential: Any = "default",
+    def __init__(self, target: str | None = None, *,
+                 targets: list[str] | tuple[str, ...] | None = None,
+                 ca_bundle: str | None = None, credential: Any = None,
                  arm_endpoint: str | None = None, timeout: float | None = None) -> None:
+        # What is not given comes from `%config MlsslMagic.*` when the magic is loaded, so
+        # `jupyter_mlssl.panel()` and `%mlssl panel` agree.
+        config = magic_defaults()
         self.signin = SignIn()
         self.context = PanelContext(
-            target=target, targets=list(targets), ca_bundle=ca_bundle, credential=credential,
-            arm_endpoint=arm_endpoint, timeout=timeout, signin=self.signin, scrub=self._scrub,
+            target=target or config.get("target"),
+            targets=list(targets if targets is not None else config.get("targets") or ()),
+            ca_bundle=ca_bundle or config.get("ca_bundle"),
+            credential=credential or config.get("credential") or "default",
+            arm_endpoint=arm_endpoint or config.get("arm_endpoint"),
+            timeout=timeout if timeout is not None else config.get("timeout"),
+            signin=self.signin, scrub=self._scrub,
         )
         self.certificate = CertificateTab(self.context)
         self.change = ChangeTab(self.context, self.certificate)
@@ -94,6 +105,17 @@ class Panel:
         return f"<jupyter_mlssl Panel target={self.context.target_id or '(none)'}>"
 
 
+def magic_defaults() -> dict[str, Any]:
+    """The loaded ``MlsslMagic``'s settings, or nothing outside IPython / before %load_ext."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return {}
+    shell = get_ipython()
+    magic = shell.magics_manager.registry.get("MlsslMagic") if shell is not None else None
+    return magic.defaults() if magic is not None else {}
+
+
 def reachable_widgets(root: w.Widget) -> Iterator[w.Widget]:
     """Every widget reachable from ``root`` through its traits (children, layout, style...)."""
     seen: set[int] = set()
@@ -109,3 +131,16 @@ def reachable_widgets(root: w.Widget) -> Iterator[w.Widget]:
         yield item
         for name in item.keys:
             stack.append(getattr(item, name, None))
+
+
+class _CallablePackage(types.ModuleType):
+    """``jupyter_mlssl.panel(...)`` is the API's function, but importing this package makes
+    ``jupyter_mlssl.panel`` name the package instead (the import system sets the attribute
+    on the parent after loading a submodule). So the package is callable the same way:
+    either object answers ``jupyter_mlssl.panel(target)``."""
+
+    def __call__(self, target: str | None = None, **kwargs: Any) -> Panel:
+        return Panel(target=target, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallablePackage

@@ -140,6 +140,8 @@ class PanelContext:
             if self.status.value.startswith(f'<span style="color: {WORKING}">'):
                 self.say(f"✔ {what}: done")
         finally:
+            # A device code is only good while the operation that asked for it runs.
+            self.signin.hide()
             self.running = False
             self.refresh_buttons()
 
