@@ -74,7 +74,11 @@ CONFLICTING = ("jupysql-plugin",)
 def lab(home, tmp_path_factory):
     with running_lab(tmp_path_factory.mktemp("lab"), env={"MLSSL_HOME": str(home)},
                      disabled_extensions=CONFLICTING) as server:
-        yield server
+        try:
+            yield server
+        finally:
+            ARTIFACTS.mkdir(exist_ok=True)
+            shutil.copy(server.log_path, ARTIFACTS / "jupyterlab.log")
 
 
 @pytest.fixture(scope="module")
