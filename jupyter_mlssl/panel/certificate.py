@@ -69,7 +69,8 @@ class CertificateTab:
                                         layout=w.Layout(width="auto"))
         self.key_upload = w.FileUpload(accept=KEY_TYPES, multiple=False,
                                        description="Private key", layout=w.Layout(width="auto"))
-        self.password = w.Password(description="Password",
+        # Synced on Enter / leaving the box (not per keystroke), then moved out at once.
+        self.password = w.Password(description="Password", continuous_update=False,
                                    placeholder="for an encrypted key or PFX")
         self.cname = w.Text(description="CNAME", placeholder="the DNS name clients use")
         self.held = w.HTML(value=html.escape(self.material.describe()))
@@ -80,6 +81,7 @@ class CertificateTab:
         self.out = w.Output()
         self.cert_upload.observe(self.on_cert_upload, names="value")
         self.key_upload.observe(self.on_key_upload, names="value")
+        self.password.observe(self.on_password, names="value")
         self.widget = w.VBox([
             w.HBox([self.cert_upload, self.key_upload]),
             w.HBox([self.password, self.cname]),
@@ -111,6 +113,12 @@ class CertificateTab:
         name, data = files[0]
         self.material.key, self.material.key_name = Secret(data), name
         self._changed(f"read {name}")
+
+    def on_password(self, change: Any = None) -> None:
+        """A password typed in the box leaves widget state as soon as it arrives."""
+        if self.password.value:
+            self.take_password()
+            self.context.say("password received (kept in memory, not in the notebook)")
 
     def on_forget(self, _button: Any = None) -> None:
         self.material = Material()
