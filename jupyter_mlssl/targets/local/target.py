@@ -267,10 +267,10 @@ class LocalTarget:
             new_cert = _cert_facts(desired.cert_pem)["fingerprint"]
             if not nameserver.in_zone(new_fqdn):
                 notes.append(
-                    f"{new_fqdn} is outside the local zone {nameserver.ZONE}: the local DNS "
-                    "server will not answer for it, so DNS verification fails (and the change "
-                    "is rolled back) unless you verify with --no-verify after pointing it "
-                    "at 127.0.0.1 yourself"
+                    f"{new_fqdn} is outside the local zone {nameserver.ZONE}, so the local DNS "
+                    "server does not answer for it and DNS verification fails (the change is "
+                    "then rolled back). Point it at 127.0.0.1 in your own DNS and apply with "
+                    f"--no-verify, or use a name under {nameserver.ZONE}"
                 )
         else:
             new_cert = "(none)"
