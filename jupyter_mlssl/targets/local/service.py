@@ -220,7 +220,9 @@ def build_context(cert_file: Path, key_file: Path) -> tuple[ssl.SSLContext, byte
     Returns the context and the DER of the leaf it serves. Raises ``ValueError`` with a
     readable reason when the files do not make a working server (key mismatch, bad order).
     """
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    # A bare server context: create_default_context(CLIENT_AUTH) would also load the system
+    # CA store (for client certificates, which this service does not ask for).
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     try:
         context.load_cert_chain(str(cert_file), str(key_file))
