@@ -177,6 +177,10 @@ class HttpServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
     def process_request(self, request: Any, client_address: Any) -> None:
         self.pool.submit(self.process_request_thread, request, client_address)
 
+    def server_close(self) -> None:
+        super().server_close()
+        self.pool.shutdown(wait=False)  # idle workers end; busy ones finish their connection
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         return None  # a client hanging up mid-request is not the service's problem
 
