@@ -125,3 +125,20 @@ def test_errors_land_in_the_status_line_escaped(local_target):
     panel.on_status()
     assert "<b>" not in panel.status.value and "&lt;b&gt;" in panel.status.value
     assert not panel.status_button.disabled  # re-enabled after the failure
+
+
+def test_status_refreshes_the_picker(mlssl_home):
+    from jupyter_mlssl import local
+    from tests.localtarget import tiny_model_bytes
+
+    panel = Panel()
+    assert "local://late" not in panel.picker.options
+    try:
+        local.deploy("late", model=tiny_model_bytes())
+        panel.picker.value = "local://late"
+        status = panel.on_status()
+        assert status is not None and status.ssl.status == "Disabled"
+        assert "local://late" in panel.picker.options
+        assert panel.picker.value == "local://late"
+    finally:
+        local.stop_all()

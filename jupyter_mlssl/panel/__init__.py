@@ -90,6 +90,7 @@ class Panel:
         """Show the picked target's TLS status, name, address and certificate expiry."""
         report = None
         with self.context.busy("Reading the target's status"):
+            self.context.refresh_targets()
             report = self.context.target().status()
             show(self.target_out, report)
             self.context.say(*report_status(report, "status"))

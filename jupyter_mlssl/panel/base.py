@@ -44,7 +44,8 @@ def target_options(extra: list[str] | tuple[str, ...] = ()) -> list[str]:
         from jupyter_mlssl import local
 
         listed = local.list()
-    except (ImportError, MlsslError, OSError):
+    except Exception:  # a broken service directory must not keep the panel from opening
+        log.warning("jupyter-mlssl panel: could not list local services", exc_info=True)
         listed = None
     for item in _local_names(listed):
         names.append(item if item.startswith("local://") else f"local://{item}")
@@ -97,7 +98,15 @@ class PanelContext:
         self.signin = signin
         self.scrub = scrub
         self.running = False
+        self._configured = list(targets)
         self._buttons: list[tuple[w.Button, Callable[[], bool]]] = []
+
+    def refresh_targets(self) -> None:
+        """Offer the local services deployed since the panel opened (the value is kept)."""
+        options = target_options(self._configured)
+        if self.target_id and self.target_id not in options:
+            options.insert(0, self.target_id)
+        self.picker.options = options
 
     # -- buttons ---------------------------------------------------------------------------
     def button(self, description: str, handler: Callable[[Any], Any], *, style: str = "",
