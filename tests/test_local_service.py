@@ -226,8 +226,11 @@ def test_stop_ends_the_process_group(tmp_path):
     assert not pid_alive(pid)
     assert not local_service_dir("short").exists()
     assert local.list().services == []
-    with pytest.raises(OSError):
-        os.getpgid(pid)
+    from jupyter_mlssl.targets.local.processes import group_alive
+
+    assert not group_alive(pid)
+    with pytest.raises(ChildProcessError):  # and reaped: no zombie left behind
+        os.waitpid(pid, os.WNOHANG)
 
 
 def test_local_verbs_through_the_cli(tmp_path, capsys):

@@ -68,6 +68,7 @@ def kill_group(pid: int, grace: float = 3.0) -> None:
     while time.monotonic() < deadline:
         _reap(pid)
         if not group_alive(pid):
+            _reap(pid)  # it may have become a zombie since the last look
             return
         time.sleep(0.02)
     try:
