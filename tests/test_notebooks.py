@@ -71,13 +71,17 @@ def test_committed_without_outputs_or_widget_state(notebook):
 @pytest.mark.parametrize(
     "notebook", [p for p in NOTEBOOKS if "azure" not in p.stem], ids=lambda p: p.stem)
 def test_runs_top_to_bottom_and_cleans_up(notebook, tmp_path, mlssl_home, monkeypatch):
+    from jupyter_mlssl import local
+
     monkeypatch.chdir(tmp_path)
-    nb = execute(notebook, tmp_path)
+    try:
+        nb = execute(notebook, tmp_path)
+    except Exception:
+        local.stop_all()  # services outlive the kernel: a notebook that failed half-way
+        raise
     text = "\n".join(outputs_text(c) for c in nb.cells)
     assert KEY_MARKER not in text, "a private key reached a cell output"
     assert "Traceback" not in text
-    from jupyter_mlssl import local
-
     left = local.list().services
     if left:  # stop them for the next test, then fail: the notebook must do it itself
         local.stop_all()
