@@ -65,11 +65,12 @@ def disable(args: argparse.Namespace, ctx: Context) -> Report:
 
 def history(args: argparse.Namespace, ctx: Context) -> Any:
     from jupyter_mlssl import history as audit
+    from jupyter_mlssl.errors import MlsslError
     from jupyter_mlssl.targets import connect
 
     target_id = args.target
     try:  # a stopped (deleted) local service still has its history: do not insist it exists
         target_id = connect(args.target).id
-    except Exception:
+    except MlsslError:
         pass
     return audit.entries(target=target_id, limit=args.limit)
