@@ -100,6 +100,9 @@ def tables_to_text(tables: list[tuple[str, pd.DataFrame]]) -> str:
         with pd.option_context(
             "display.max_colwidth", 90, "display.width", 200, "display.max_columns", 50
         ):
-            body = "(empty)" if frame.empty else frame.to_string(index=False, na_rep="")
+            # na_rep does not reach pd.NA in nullable columns nor None in object ones: blank
+            # every missing cell ourselves so a terminal shows empty, not <NA> / None.
+            shown = frame.astype(object).where(frame.notna(), "")
+            body = "(empty)" if frame.empty else shown.to_string(index=False)
         parts.append(f"{caption}\n{body}" if caption else body)
     return "\n\n".join(parts)
