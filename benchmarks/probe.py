@@ -4,7 +4,7 @@
 
 1. Baseline: a bare Python TLS handshake (``create_connection`` + ``wrap_socket``,
    verifying against the test root; the context is built once, outside the timing).
-2. One probe: ``jupyter_mlssl.probe.probe(url)`` with its defaults: handshake, chain
+2. One probe: ``jupyter_mlssl.probing.probe(url)`` with its defaults: handshake, chain
    capture, cryptography verification, one HTTP request. The plain-http redirect check
    looks at port 80 only for URLs on port 443 ("auto"), so on this loopback port it does
    not run; the same probe with the check forced onto port 80 (run concurrently with the
@@ -45,8 +45,8 @@ import tempfile
 import time
 from collections.abc import Callable
 
-from jupyter_mlssl.probe import aprobe_many, probe, probe_many
-from jupyter_mlssl.probe.trust import load_trust_store
+from jupyter_mlssl.probing import aprobe_many, probe, probe_many
+from jupyter_mlssl.probing.trust import load_trust_store
 
 NAME = "bench.example.test"
 

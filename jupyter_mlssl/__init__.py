@@ -21,10 +21,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "__version__",
+    "aprobe_many",
     "check_dns",
     "connect",
     "inspect_certificate",
     "load_ipython_extension",
+    "local",
     "panel",
     "probe",
     "probe_many",
@@ -58,22 +60,29 @@ def check_dns(name: str, **kwargs: Any) -> Any:
 
 
 def probe(url: str, **kwargs: Any) -> Any:
-    """What a client sees at ``url`` over HTTPS; see ``jupyter_mlssl.probe.probe``."""
-    from jupyter_mlssl.probe import probe as _probe
+    """What a client sees at ``url`` over HTTPS; see ``jupyter_mlssl.probing.probe``."""
+    from jupyter_mlssl.probing import probe as _probe
 
     return _probe(url, **kwargs)
 
 
 def probe_many(urls: Any, **kwargs: Any) -> Any:
     """Probe many URLs concurrently; one table, input order."""
-    from jupyter_mlssl.probe import probe_many as _probe_many
+    from jupyter_mlssl.probing import probe_many as _probe_many
 
     return _probe_many(urls, **kwargs)
 
 
+async def aprobe_many(urls: Any, **kwargs: Any) -> Any:
+    """``probe_many`` for a running event loop: ``await mlssl.aprobe_many(urls)``."""
+    from jupyter_mlssl.probing import aprobe_many as _aprobe_many
+
+    return await _aprobe_many(urls, **kwargs)
+
+
 def panel(target: str | None = None, **kwargs: Any) -> Any:
     """The ipywidgets panel (certificate, change, DNS, probe, history)."""
-    from jupyter_mlssl.panel import Panel
+    from jupyter_mlssl.widgets import Panel
 
     return Panel(target=target, **kwargs)
 
@@ -99,3 +108,12 @@ def _jupyter_labextension_paths() -> list[dict[str, str]]:
 def _jupyter_server_extension_points() -> list[dict[str, str]]:
     """The server extension lives in its own module, so importing this package stays light."""
     return [{"module": "jupyter_mlssl.server_extension"}]
+
+
+def __getattr__(name: str) -> Any:
+    # `jupyter_mlssl.local.deploy(...)` without importing the local target at package import.
+    if name == "local":
+        import importlib
+
+        return importlib.import_module("jupyter_mlssl.local")
+    raise AttributeError(f"module 'jupyter_mlssl' has no attribute {name!r}")

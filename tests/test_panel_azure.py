@@ -3,7 +3,7 @@ credential, read through the real SDK clients against the fake ARM server."""
 
 from __future__ import annotations
 
-from jupyter_mlssl.panel import Panel
+from jupyter_mlssl.widgets import Panel
 from tests.azure.conftest import arm_pki, credential, fake  # noqa: F401  (fixtures)
 from tests.azure.fakearm import aks_compute
 

@@ -7,7 +7,7 @@ import html
 import pytest
 from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
 
-from jupyter_mlssl.panel import Panel
+from jupyter_mlssl.widgets import Panel
 from tests.ipshell import upload, widget_state_leaks
 
 

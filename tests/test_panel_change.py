@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from jupyter_mlssl.panel import Panel
+from jupyter_mlssl.widgets import Panel
 from tests.ipshell import upload, widget_state_leaks
 
 ZONE = "mlssl.test"

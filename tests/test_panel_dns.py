@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from jupyter_mlssl.panel import Panel
-from jupyter_mlssl.panel.dns import split_list
+from jupyter_mlssl.widgets import Panel
+from jupyter_mlssl.widgets.dns import split_list
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from jupyter_mlssl.panel import Panel
+from jupyter_mlssl.widgets import Panel
 from tests.tlsservers import TLSServer
 
 

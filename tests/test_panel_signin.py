@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from jupyter_mlssl.panel import Panel
-from jupyter_mlssl.panel.signin import SignIn
+from jupyter_mlssl.widgets import Panel
+from jupyter_mlssl.widgets.signin import SignIn
 
 
 def test_prompt_shows_url_and_code_escaped():

@@ -11,8 +11,8 @@ import pytest
 
 from jupyter_mlssl.cli import main
 from jupyter_mlssl.errors import InputError
-from jupyter_mlssl.probe import aprobe_many, probe, probe_many
-from jupyter_mlssl.probe.report import COLUMNS
+from jupyter_mlssl.probing import aprobe_many, probe, probe_many
+from jupyter_mlssl.probing.report import COLUMNS
 from tests.pki import TestPKI, write_bundle
 from tests.tlsservers import Fleet, TLSServer, refused_port
 

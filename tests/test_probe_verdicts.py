@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from jupyter_mlssl.probe import WORST_FIRST, probe
+from jupyter_mlssl.probing import WORST_FIRST, probe
 from tests.pki import TestPKI, now, openssl_sign_sha1, write_bundle
 from tests.tlsservers import TLSServer, refused_port
 

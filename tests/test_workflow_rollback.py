@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from jupyter_mlssl import history
-from jupyter_mlssl.probe import probe
+from jupyter_mlssl.probing import probe
 from jupyter_mlssl.targets.base import SslSettings
 from jupyter_mlssl.workflow import change
 

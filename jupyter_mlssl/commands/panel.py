@@ -9,8 +9,8 @@ from jupyter_mlssl.commands import Context
 
 
 def show(args: argparse.Namespace, ctx: Context) -> Any:
-    """A :class:`~jupyter_mlssl.panel.Panel`; the notebook displays what the magic returns."""
-    from jupyter_mlssl.panel import Panel
+    """A :class:`~jupyter_mlssl.widgets.Panel`; the notebook displays what the magic returns."""
+    from jupyter_mlssl.widgets import Panel
 
     defaults = ctx.defaults
     return Panel(

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from jupyter_mlssl.commands import Context
-    from jupyter_mlssl.probe import ProbeReport
+    from jupyter_mlssl.probing import ProbeReport
 
 
 def probe(args: argparse.Namespace, ctx: Context) -> ProbeReport:
-    from jupyter_mlssl.probe import probe_many
+    from jupyter_mlssl.probing import probe_many
 
     # --ca-bundle wins; then a face-level default (%config MlsslMagic.ca_bundle); then the
     # probe's own default (SSL_CERT_FILE, else certifi).

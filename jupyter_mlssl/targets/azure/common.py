@@ -225,12 +225,12 @@ class PollerOperation:
 def probe_certificate(url: str, *, resolve: tuple[str, ...] = (), timeout: float = 5.0) -> dict:
     """Expiry and fingerprint of the certificate ``url`` serves, or a note saying why not.
 
-    Uses the checks layer's probe (``jupyter_mlssl.probe``), imported lazily and guarded so a
+    Uses the checks layer's probe (``jupyter_mlssl.probing``), imported lazily and guarded so a
     target still reports its settings when the endpoint is unreachable. ``resolve`` pins
     names to addresses, curl-style.
     """
     try:
-        from jupyter_mlssl.probe import probe
+        from jupyter_mlssl.probing import probe
     except ImportError:
         return {"note": "certificate expiry not shown: the probe module is not available"}
     try:

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
-from jupyter_mlssl.panel.base import show
+from jupyter_mlssl.widgets.base import show
 
 if TYPE_CHECKING:
-    from jupyter_mlssl.panel.base import PanelContext
+    from jupyter_mlssl.widgets.base import PanelContext
 
 
 class HistoryTab:

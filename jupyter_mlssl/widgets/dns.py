@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
-from jupyter_mlssl.panel.base import report_status, show
+from jupyter_mlssl.widgets.base import report_status, show
 
 if TYPE_CHECKING:
-    from jupyter_mlssl.panel.base import PanelContext
+    from jupyter_mlssl.widgets.base import PanelContext
 
 
 def split_list(text: str) -> tuple[str, ...]:

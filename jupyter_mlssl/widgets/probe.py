@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
-from jupyter_mlssl.panel.base import report_status, show
-from jupyter_mlssl.panel.dns import split_list
+from jupyter_mlssl.widgets.base import report_status, show
+from jupyter_mlssl.widgets.dns import split_list
 
 if TYPE_CHECKING:
-    from jupyter_mlssl.panel.base import PanelContext
+    from jupyter_mlssl.widgets.base import PanelContext
 
 
 class ProbeTab:
@@ -57,11 +57,11 @@ class ProbeTab:
             if self.context.timeout is not None:
                 kwargs["timeout"] = self.context.timeout
             if len(urls) == 1:
-                from jupyter_mlssl.probe import probe
+                from jupyter_mlssl.probing import probe
 
                 report = probe(urls[0], **kwargs)
             else:
-                from jupyter_mlssl.probe import probe_many
+                from jupyter_mlssl.probing import probe_many
 
                 report = probe_many(urls, **kwargs)
             show(self.out, report)

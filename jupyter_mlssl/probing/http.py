@@ -13,8 +13,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from jupyter_mlssl.probe.aio import AsyncSocket
-from jupyter_mlssl.probe.endpoint import Endpoint
+from jupyter_mlssl.probing.aio import AsyncSocket
+from jupyter_mlssl.probing.endpoint import Endpoint
 
 #: Enough for any sane header block; a server sending more is cut off, not followed.
 MAX_HEADER_BYTES = 64 * 1024

@@ -22,8 +22,8 @@ import time
 import warnings
 from dataclasses import dataclass
 
-from jupyter_mlssl.probe.aio import AsyncSocket, bounded
-from jupyter_mlssl.probe.endpoint import Endpoint
+from jupyter_mlssl.probing.aio import AsyncSocket, bounded
+from jupyter_mlssl.probing.endpoint import Endpoint
 
 
 class ProbeFailure(Exception):

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
-from jupyter_mlssl.panel.base import FAILED, report_status, show
+from jupyter_mlssl.widgets.base import FAILED, report_status, show
 
 if TYPE_CHECKING:
-    from jupyter_mlssl.panel.base import PanelContext
-    from jupyter_mlssl.panel.certificate import CertificateTab
     from jupyter_mlssl.targets.base import Plan, SslSettings, Target
+    from jupyter_mlssl.widgets.base import PanelContext
+    from jupyter_mlssl.widgets.certificate import CertificateTab
 
 MICROSOFT, OWN = "microsoft", "own"
 

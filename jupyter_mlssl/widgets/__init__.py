@@ -6,26 +6,24 @@ target, tabs, one status line). Each tab is its own small class with named handl
 scripts call directly; buttons call the same methods.
 
 Nothing a widget holds (``get_state()``, hence nothing saved in the notebook) ever contains
-key material: see :mod:`jupyter_mlssl.panel.certificate`.
+key material: see :mod:`jupyter_mlssl.widgets.certificate`.
 """
 
 from __future__ import annotations
 
-import sys
-import types
 from collections.abc import Iterator
 from typing import Any
 
 import ipywidgets as w
 
 from jupyter_mlssl.magics import Scrubber
-from jupyter_mlssl.panel.base import PanelContext, report_status, show
-from jupyter_mlssl.panel.certificate import CertificateTab
-from jupyter_mlssl.panel.change import ChangeTab
-from jupyter_mlssl.panel.dns import DnsTab
-from jupyter_mlssl.panel.history import HistoryTab
-from jupyter_mlssl.panel.probe import ProbeTab
-from jupyter_mlssl.panel.signin import SignIn
+from jupyter_mlssl.widgets.base import PanelContext, report_status, show
+from jupyter_mlssl.widgets.certificate import CertificateTab
+from jupyter_mlssl.widgets.change import ChangeTab
+from jupyter_mlssl.widgets.dns import DnsTab
+from jupyter_mlssl.widgets.history import HistoryTab
+from jupyter_mlssl.widgets.probe import ProbeTab
+from jupyter_mlssl.widgets.signin import SignIn
 
 __all__ = ["Panel", "reachable_widgets"]
 
@@ -132,16 +130,3 @@ def reachable_widgets(root: w.Widget) -> Iterator[w.Widget]:
         yield item
         for name in item.keys:
             stack.append(getattr(item, name, None))
-
-
-class _CallablePackage(types.ModuleType):
-    """``jupyter_mlssl.panel(...)`` is the API's function, but importing this package makes
-    ``jupyter_mlssl.panel`` name the package instead (the import system sets the attribute
-    on the parent after loading a submodule). So the package is callable the same way:
-    either object answers ``jupyter_mlssl.panel(target)``."""
-
-    def __call__(self, target: str | None = None, **kwargs: Any) -> Panel:
-        return Panel(target=target, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallablePackage

@@ -5,7 +5,7 @@ SNI and verification off, capture the presented chain, protocol and cipher; veri
 with cryptography against the trust store (no CN fallback); one HTTP request on the same
 connection (status, ``Server``, HSTS); and, for an https URL on port 443, whether plain
 http on port 80 redirects (``redirect_port``). Timings for each stage. The verdicts, worst
-first, are :data:`~jupyter_mlssl.probe.verdict.WORST_FIRST` (why that order: see there);
+first, are :data:`~jupyter_mlssl.probing.verdict.WORST_FIRST` (why that order: see there);
 ``ProbeResult.problems`` lists all that apply and ``error`` says why, worst first.
 
 An ``http://`` URL is probed without TLS (after TLS is disabled, does the service still
@@ -32,11 +32,11 @@ from collections.abc import Callable, Coroutine, Iterable
 from typing import Any, TypeVar
 
 from jupyter_mlssl.errors import InputError
-from jupyter_mlssl.probe.endpoint import Endpoint, parse_resolve, parse_url
-from jupyter_mlssl.probe.report import CertSummary, ProbeReport, ProbeResult, Timings
-from jupyter_mlssl.probe.runner import RedirectPort
-from jupyter_mlssl.probe.trust import load_trust_store
-from jupyter_mlssl.probe.verdict import VERDICTS, WORST_FIRST
+from jupyter_mlssl.probing.endpoint import Endpoint, parse_resolve, parse_url
+from jupyter_mlssl.probing.report import CertSummary, ProbeReport, ProbeResult, Timings
+from jupyter_mlssl.probing.runner import RedirectPort
+from jupyter_mlssl.probing.trust import load_trust_store
+from jupyter_mlssl.probing.verdict import VERDICTS, WORST_FIRST
 
 __all__ = [
     "VERDICTS",
@@ -105,8 +105,8 @@ async def aprobe_many(
     _private_loop: bool = False,
 ) -> ProbeReport:
     """:func:`probe_many` for code already running in an event loop."""
-    from jupyter_mlssl.probe.aio import can_watch_fds
-    from jupyter_mlssl.probe.runner import probe_all
+    from jupyter_mlssl.probing.aio import can_watch_fds
+    from jupyter_mlssl.probing.runner import probe_all
 
     urls = [urls] if isinstance(urls, str) else list(urls)  # an iterator is read once
     resolve = [resolve] if isinstance(resolve, str) else list(resolve)

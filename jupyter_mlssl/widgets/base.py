@@ -21,8 +21,8 @@ import ipywidgets as w
 from jupyter_mlssl.errors import MlsslError
 
 if TYPE_CHECKING:
-    from jupyter_mlssl.panel.signin import SignIn
     from jupyter_mlssl.targets.base import Target
+    from jupyter_mlssl.widgets.signin import SignIn
 
 log = logging.getLogger(__name__)
 

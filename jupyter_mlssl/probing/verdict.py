@@ -25,8 +25,8 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, r
 from cryptography.x509.oid import NameOID
 from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
 
-from jupyter_mlssl.probe.report import CertSummary
-from jupyter_mlssl.probe.trust import TrustStore
+from jupyter_mlssl.probing.report import CertSummary
+from jupyter_mlssl.probing.trust import TrustStore
 
 UTC = dt.timezone.utc
 

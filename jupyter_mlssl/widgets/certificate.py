@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
-from jupyter_mlssl.panel.base import report_status, show
 from jupyter_mlssl.secrets import Secret
+from jupyter_mlssl.widgets.base import report_status, show
 
 if TYPE_CHECKING:
-    from jupyter_mlssl.panel.base import PanelContext
+    from jupyter_mlssl.widgets.base import PanelContext
 
 CERT_TYPES = ".pem,.crt,.cer,.der,.pfx,.p12,.p7b,.p7c"
 KEY_TYPES = ".pem,.key"
