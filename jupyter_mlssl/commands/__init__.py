@@ -44,6 +44,22 @@ class Context:
         if not self.confirm(question):
             raise ConfirmationRequired("Not confirmed; nothing was changed.")
 
+    def connect(self, target_id: str) -> Any:
+        """The target, with the face's credential and cloud (``%config MlsslMagic``) for Azure."""
+        from jupyter_mlssl.targets import connect
+
+        arm_endpoint = self.defaults.get("arm_endpoint")
+        credential = self.defaults.get("credential_object")
+        kind = self.defaults.get("credential")
+        if credential is None and kind and target_id.lower().startswith("/subscriptions/"):
+            try:
+                from jupyter_mlssl.targets.azure.credentials import cloud_for, credential_for
+            except ImportError:
+                credential = None  # targets.connect names the missing extra
+            else:
+                credential = credential_for(str(kind).replace("_", "-"), cloud_for(arm_endpoint))
+        return connect(target_id, credential=credential, arm_endpoint=arm_endpoint)
+
     def password(self, var: str | None) -> bytes | None:
         """The password held in environment variable ``var`` (never taken from argv)."""
         if not var:

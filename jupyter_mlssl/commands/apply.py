@@ -18,7 +18,6 @@ from jupyter_mlssl.errors import InputError
 
 if TYPE_CHECKING:
     from jupyter_mlssl.settings_yaml import DesiredOptions
-    from jupyter_mlssl.targets.base import Target
 
 
 def read_options(args: argparse.Namespace, ctx: Context) -> DesiredOptions:
@@ -84,23 +83,6 @@ def yaml_error(exc: InputError, options: DesiredOptions) -> InputError:
     return InputError(f"{where}: {text}", code=exc.code)
 
 
-def connect(target_id: str, ctx: Context) -> Target:
-    """The target, with the face's credential and cloud for Azure ones."""
-    from jupyter_mlssl import connect as _connect
-
-    arm_endpoint = ctx.defaults.get("arm_endpoint")
-    credential = ctx.defaults.get("credential_object")
-    kind = ctx.defaults.get("credential")
-    if credential is None and kind and target_id.lower().startswith("/subscriptions/"):
-        try:
-            from jupyter_mlssl.targets.azure.credentials import cloud_for, credential_for
-        except ImportError:
-            credential = None  # targets.connect says which extra is missing
-        else:
-            credential = credential_for(str(kind).replace("_", "-"), cloud_for(arm_endpoint))
-    return _connect(target_id, credential=credential, arm_endpoint=arm_endpoint)
-
-
 def apply(args: argparse.Namespace, ctx: Context) -> Any:
     options = read_options(args, ctx)
     _check_files(options)
@@ -109,7 +91,7 @@ def apply(args: argparse.Namespace, ctx: Context) -> Any:
     from jupyter_mlssl.targets.settings import settings_from_options
     from jupyter_mlssl.workflow import change, plan_change
 
-    target = connect(args.target, ctx)
+    target = ctx.connect(args.target)
     current = target.status().ssl
     try:
         desired = settings_from_options(

@@ -14,17 +14,14 @@ from jupyter_mlssl.reports import Report
 
 
 def status(args: argparse.Namespace, ctx: Context) -> Report:
-    from jupyter_mlssl.targets import connect
-
-    return connect(args.target).status()
+    return ctx.connect(args.target).status()
 
 
 def _change(args: argparse.Namespace, ctx: Context, action: str) -> Report:
-    from jupyter_mlssl.targets import connect
     from jupyter_mlssl.targets.settings import settings_from_options
     from jupyter_mlssl.workflow import change
 
-    target = connect(args.target)
+    target = ctx.connect(args.target)
     disable = action == "disable"
     renew = bool(getattr(args, "renew", False))
     current = target.status().ssl if renew else None
@@ -66,11 +63,10 @@ def disable(args: argparse.Namespace, ctx: Context) -> Report:
 def history(args: argparse.Namespace, ctx: Context) -> Any:
     from jupyter_mlssl import history as audit
     from jupyter_mlssl.errors import MlsslError
-    from jupyter_mlssl.targets import connect
 
     target_id = args.target
     try:  # a stopped (deleted) local service still has its history: do not insist it exists
-        target_id = connect(args.target).id
+        target_id = ctx.connect(args.target).id
     except MlsslError:
         pass
     return audit.entries(target=target_id, limit=args.limit)
