@@ -215,7 +215,7 @@ def verify(target: Target, status: TargetStatus, *, ca_bundle: str | None = None
             result.checks.append(Check("probe", "(no HTTPS URL)", "skipped", False,
                                        "the target does not say where it serves HTTPS"))
             return result
-        from jupyter_mlssl.probe import probe
+        from jupyter_mlssl.probing import probe
 
         report = probe(endpoint.url, ca_bundle=bundle, resolve=endpoint.resolve,
                        timeout=timeout, redirect_port=None)
@@ -236,7 +236,7 @@ def verify(target: Target, status: TargetStatus, *, ca_bundle: str | None = None
         return result
 
     if endpoint.url:
-        from jupyter_mlssl.probe import probe
+        from jupyter_mlssl.probing import probe
 
         report = probe(endpoint.url, ca_bundle=bundle, resolve=endpoint.resolve,
                        timeout=timeout, redirect_port=None)
@@ -340,8 +340,12 @@ def change(
 
     confirmed = False
     if plan.requires_confirmation and not yes:
-        question = (f"{name} TLS on {target.id}? HTTPS clients will fail; the plain-HTTP "
-                    "scoring URI stays.")
+        if plan.desired.tls_on:  # e.g. the ML extension: one change reaches every endpoint
+            question = (f"{name} TLS on {target.id}? Live endpoints served through it are "
+                        "affected while it changes.")
+        else:
+            question = (f"{name} TLS on {target.id}? HTTPS clients will fail; the plain-HTTP "
+                        "scoring URI stays.")
         if confirm is None:
             raise ConfirmationRequired(f"{question} Add --yes to confirm.")
         if not confirm(question):

@@ -15,7 +15,7 @@ from jupyter_mlssl import history
 from jupyter_mlssl.cli import main
 from jupyter_mlssl.dns import check_dns
 from jupyter_mlssl.errors import ConfirmationRequired
-from jupyter_mlssl.probe import probe
+from jupyter_mlssl.probing import probe
 from jupyter_mlssl.targets.base import SslSettings
 from jupyter_mlssl.targets.local import nameserver
 from jupyter_mlssl.targets.settings import settings_from_options
