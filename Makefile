@@ -10,7 +10,7 @@ BIN     = $(VENV)/bin
 PY      = $(BIN)/python
 STAMP   = $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: demo test setup lint typecheck pytest clean
+.PHONY: demo walkthrough test setup lint typecheck pytest clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +35,13 @@ $(LABEXT): labextension/package.json $(wildcard labextension/src/*.ts labextensi
 
 setup: $(STAMP) $(LABEXT)
 
+# The main job: the local quickstart notebook, run headless on a real kernel; it prints
+# where the executed copy is (notebooks/executed/). `make walkthrough` is the shorter
+# certificate-only tour in the terminal.
 demo: setup
+	$(PY) notebooks/run_headless.py 01-quickstart-local
+
+walkthrough: setup
 	$(PY) -m jupyter_mlssl.demo
 
 lint: setup
