@@ -74,3 +74,16 @@ def test_secret_never_printed():
                  json.dumps(plan.to_dict()), repr(plan), plan._repr_html_()):
         assert "PRIVATE KEY" not in text
     assert s.reveal_text() == KEY
+
+
+def test_api_functions_survive_their_subpackages_being_imported():
+    # The import system binds a loaded submodule onto its parent package; a subpackage
+    # named like an API function (probe, panel) would silently replace that function.
+    import jupyter_mlssl
+    import jupyter_mlssl.probing
+    import jupyter_mlssl.widgets
+
+    for name in ("probe", "probe_many", "panel", "inspect_certificate", "check_dns", "connect"):
+        assert callable(getattr(jupyter_mlssl, name)), name
+        assert not isinstance(getattr(jupyter_mlssl, name), type(jupyter_mlssl)), name
+    assert callable(jupyter_mlssl.local.deploy)
