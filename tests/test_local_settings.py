@@ -6,8 +6,8 @@ import pytest
 
 from jupyter_mlssl.errors import InputError
 from jupyter_mlssl.secrets import Secret
+from jupyter_mlssl.settings import settings_from_options
 from jupyter_mlssl.targets.base import SslSettings
-from jupyter_mlssl.targets.settings import settings_from_options
 
 AUTO = SslSettings(status="Auto", leaf_domain_label="contoso")
 

@@ -16,9 +16,9 @@ from jupyter_mlssl.cli import main
 from jupyter_mlssl.dns import check_dns
 from jupyter_mlssl.errors import ConfirmationRequired
 from jupyter_mlssl.probing import probe
+from jupyter_mlssl.settings import settings_from_options
 from jupyter_mlssl.targets.base import SslSettings
 from jupyter_mlssl.targets.local import nameserver
-from jupyter_mlssl.targets.settings import settings_from_options
 from jupyter_mlssl.workflow import change
 
 AUTO_NAME = re.compile(r"^iris[a-z0-9]{6}\.local\.mlssl\.test$")

@@ -88,7 +88,7 @@ def apply(args: argparse.Namespace, ctx: Context) -> Any:
     _check_files(options)
     password = ctx.password(options.password_env)
 
-    from jupyter_mlssl.targets.settings import settings_from_options
+    from jupyter_mlssl.settings import settings_from_options
     from jupyter_mlssl.workflow import change, plan_change
 
     target = ctx.connect(args.target)

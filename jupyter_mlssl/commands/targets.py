@@ -1,6 +1,6 @@
 """``mlssl status | enable | update | disable | history TARGET``: any target, one workflow.
 
-Handlers turn flags into :class:`SslSettings` (``targets.settings``, validated the way
+Handlers turn flags into :class:`SslSettings` (``jupyter_mlssl.settings``, validated the way
 azureml-core does), then let ``workflow.change`` plan, confirm, apply, verify and record.
 """
 
@@ -18,7 +18,7 @@ def status(args: argparse.Namespace, ctx: Context) -> Report:
 
 
 def _change(args: argparse.Namespace, ctx: Context, action: str) -> Report:
-    from jupyter_mlssl.targets.settings import settings_from_options
+    from jupyter_mlssl.settings import settings_from_options
     from jupyter_mlssl.workflow import change
 
     target = ctx.connect(args.target)

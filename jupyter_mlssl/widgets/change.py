@@ -103,7 +103,7 @@ class ChangeTab:
 
     def desired(self, current: SslSettings, *, disable: bool = False) -> SslSettings:
         """The settings the inputs ask for (keys pass as bytes, never through a widget)."""
-        from jupyter_mlssl.targets.settings import settings_from_options
+        from jupyter_mlssl.settings import settings_from_options
 
         if disable:
             return settings_from_options(disable=True, current=current)
