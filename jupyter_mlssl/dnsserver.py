@@ -29,11 +29,12 @@ import signal
 import socket
 import struct
 import sys
-import tempfile
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
+
+from jupyter_mlssl.files import write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -155,19 +156,7 @@ class Zone:
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write atomically (temp file + rename): a reader never sees half a zone."""
-        target = Path(path)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(self.to_dict(), fh, indent=2)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        write_atomic(path, json.dumps(self.to_dict(), indent=2).encode("utf-8"))
 
 
 class DnsServer:

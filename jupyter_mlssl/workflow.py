@@ -24,7 +24,6 @@ the ``ca_bundle`` the user gives; with neither, the default store (SSL_CERT_FILE
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -34,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from jupyter_mlssl import history
 from jupyter_mlssl.errors import ConfirmationRequired, MlsslError, OperationError
+from jupyter_mlssl.files import is_ip_address
 from jupyter_mlssl.paths import state_dir
 from jupyter_mlssl.reports import Finding, Report, Severity
 from jupyter_mlssl.targets.base import Plan, SslSettings, Target, TargetStatus
@@ -199,7 +199,7 @@ def verify(target: Target, status: TargetStatus, *, ca_bundle: str | None = None
     result = Verification(target=target.id)
     bundle = _merge_bundles(endpoint.ca_bundle, ca_bundle)
     if endpoint.tls_expected:
-        if endpoint.hostname and not _is_ip(endpoint.hostname):
+        if endpoint.hostname and not is_ip_address(endpoint.hostname):
             from jupyter_mlssl.dns import check_dns
 
             dns = check_dns(endpoint.hostname, expect=endpoint.expected_address,
@@ -277,12 +277,6 @@ def _dns_detail(report: Any, expected: str | None) -> str:
     return ""
 
 
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 def _hex(fingerprint: str) -> str:

@@ -12,12 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from jupyter_mlssl.errors import InputError
+from jupyter_mlssl.files import write_atomic
 from jupyter_mlssl.secrets import Secret
 
 if TYPE_CHECKING:
@@ -269,31 +269,14 @@ def check_writable(paths: Iterable[str | os.PathLike[str]], *, force: bool = Fal
 
 
 def _write(path: str | os.PathLike[str], data: bytes, mode: int, force: bool) -> Path:
-    """Write ``data`` to a temp file beside ``path`` with ``mode``, then rename it in place.
-
-    The temp file is created with ``mode`` from the start (never world-readable, even for a
-    moment), and the rename makes the write atomic: a reader sees the old file or the new.
-    """
+    """Write atomically with ``mode`` from the start; without ``force`` never clobber a file."""
     target = Path(path)
     _check_target(target, force)
-    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if not force and target.exists():  # appeared meanwhile: still refuse
-            raise InputError(f"{target} already exists: choose another name, or add --force "
-                             "to overwrite it")
-        os.replace(temp, target)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except FileNotFoundError:
-            pass
-        raise
-    return target
+        return write_atomic(target, data, mode=mode, overwrite=force)
+    except FileExistsError:  # appeared since the check: still refuse
+        raise InputError(f"{target} already exists: choose another name, or add --force "
+                         "to overwrite it") from None
 
 
 def write_public(path: str | os.PathLike[str], data: str | bytes, *, force: bool = False) -> Path:

@@ -15,13 +15,13 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import functools
-import ipaddress
 import socket
 import ssl
 import time
 import warnings
 from dataclasses import dataclass
 
+from jupyter_mlssl.files import is_ip_address
 from jupyter_mlssl.probing.aio import AsyncSocket, bounded
 from jupyter_mlssl.probing.endpoint import Endpoint
 
@@ -64,12 +64,6 @@ def _remaining(deadline: float) -> float:
     return max(0.0, deadline - time.perf_counter())
 
 
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 async def resolve(
@@ -79,7 +73,7 @@ async def resolve(
     override = overrides.get((endpoint.host, endpoint.port))
     if override is not None:
         return override
-    if _is_ip(endpoint.host):
+    if is_ip_address(endpoint.host):
         return endpoint.host
     if endpoint.host == "localhost" or endpoint.host.endswith(".localhost"):
         # RFC 6761 6.3: always loopback. Answered here, it also skips the resolver's first

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from jupyter_mlssl.errors import OperationError
+from jupyter_mlssl.files import is_ip_address
 from jupyter_mlssl.reports import Finding, Severity
 from jupyter_mlssl.targets.azure.clients import AzureClients
 from jupyter_mlssl.targets.azure.faults import Call, translate
@@ -88,7 +89,7 @@ class AzureTarget:
         resolve: tuple[str, ...] = ()
         target = urlsplit(url) if url else None
         if (target is not None and target.hostname and status.address and status.fqdn
-                and target.hostname == status.fqdn.lower() and not _is_ip(status.fqdn)):
+                and target.hostname == status.fqdn.lower() and not is_ip_address(status.fqdn)):
             default = 443 if target.scheme == "https" else 80
             resolve = (f"{status.fqdn}:{target.port or default}:{status.address}",)
         return Endpoint(
@@ -131,14 +132,6 @@ class AzureTarget:
             status.notes.append(str(facts["note"]))
 
 
-def _is_ip(host: str) -> bool:
-    import ipaddress
-
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 def diff(before: SslSettings, after: SslSettings, fields: tuple[str, ...]) -> list[Change]:

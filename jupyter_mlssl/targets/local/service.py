@@ -33,7 +33,6 @@ import socket
 import socketserver
 import ssl
 import sys
-import tempfile
 import threading
 import time
 import traceback
@@ -54,11 +53,9 @@ def _log(message: str) -> None:
 
 
 def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w") as fh:
-        json.dump(data, fh, indent=2, sort_keys=True)
-        fh.write("\n")
-    os.replace(tmp, path)
+    from jupyter_mlssl.files import write_atomic
+
+    write_atomic(path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode())
 
 
 def _json_default(value: Any) -> Any:

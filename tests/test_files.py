@@ -1,0 +1,35 @@
+"""Atomic writes: final mode from the start, no clobbering unless asked, no temp left behind."""
+
+from __future__ import annotations
+
+import stat
+
+import pytest
+
+from jupyter_mlssl.files import is_ip_address, write_atomic
+
+
+def test_write_atomic_sets_mode_and_replaces(tmp_path):
+    path = write_atomic(tmp_path / "sub" / "key.pem", b"one", mode=0o600)
+    assert path.read_bytes() == b"one"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    write_atomic(path, b"two", mode=0o600)
+    assert path.read_bytes() == b"two"
+    assert [p.name for p in path.parent.iterdir()] == ["key.pem"]
+
+
+def test_write_atomic_refuses_to_clobber_without_overwrite(tmp_path):
+    path = tmp_path / "cert.pem"
+    path.write_bytes(b"theirs")
+    with pytest.raises(FileExistsError):
+        write_atomic(path, b"ours", overwrite=False)
+    assert path.read_bytes() == b"theirs"
+    assert [p.name for p in tmp_path.iterdir()] == ["cert.pem"]
+
+
+@pytest.mark.parametrize(("host", "expected"), [
+    ("127.0.0.1", True), ("::1", True), ("20.1.2.3", True),
+    ("api.contoso.com", False), ("[::1]", False), ("", False),
+])
+def test_is_ip_address(host, expected):
+    assert is_ip_address(host) is expected
