@@ -8,6 +8,7 @@ them for free by naming its columns the same way.
 
 from __future__ import annotations
 
+import numbers
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -103,6 +104,23 @@ def tables_to_text(tables: list[tuple[str, pd.DataFrame]]) -> str:
             # na_rep does not reach pd.NA in nullable columns nor None in object ones: blank
             # every missing cell ourselves so a terminal shows empty, not <NA> / None.
             shown = frame.astype(object).where(frame.notna(), "")
-            body = "(empty)" if frame.empty else shown.to_string(index=False)
+            body = "(empty)" if frame.empty else _left_aligned(shown)
         parts.append(f"{caption}\n{body}" if caption else body)
     return "\n\n".join(parts)
+
+
+def _left_aligned(frame: pd.DataFrame) -> str:
+    """Text columns read left to right: pandas right-aligns them, which ragged-edges every
+    message and URL. Numbers stay right-aligned."""
+    from numpy import bool_ as np_bool
+
+    formatters = {}
+    for column in frame.columns:
+        values = frame[column]
+        if all((isinstance(v, numbers.Number) and not isinstance(v, (bool, np_bool))) or v == ""
+               for v in values):
+            continue
+        width = max(len(str(column)), *(len(str(v)) for v in values))
+        formatters[column] = lambda v, width=width: f"{v!s:<{width}}"
+    text = frame.to_string(index=False, formatters=formatters, justify="left")
+    return "\n".join(line.rstrip() for line in text.splitlines())
