@@ -117,29 +117,40 @@ class AzureClients:
         )
 
     # -- raw pipelines -----------------------------------------------------------------------
+    def _policies(self, kw: dict[str, Any], auth: Any, http_logging: Any) -> list[Any]:
+        """azure-core's default pipeline order, with ``auth`` (or none) and our logging.
+
+        ``kw["logging_policy"]`` is the body-free logging policy from ``_kwargs``: bodies carry
+        certificates and keys, so azure-core's own request logging must never see them.
+        """
+        from azure.core.pipeline import policies
+
+        pipeline = [
+            policies.RequestIdPolicy(**kw),
+            policies.HeadersPolicy(**kw),
+            policies.UserAgentPolicy(**kw),
+            policies.ProxyPolicy(**kw),
+            policies.ContentDecodePolicy(**kw),
+            policies.RedirectPolicy(**kw),
+            policies.RetryPolicy(**kw),
+            auth,
+            kw.pop("logging_policy"),
+            policies.DistributedTracingPolicy(**kw),
+            policies.SensitiveHeaderCleanupPolicy(**kw),
+            http_logging(**kw),
+        ]
+        return [p for p in pipeline if p is not None]
+
     def arm(self) -> Any:
         """An ``ARMPipelineClient`` for calls no installed SDK models."""
-        from azure.core.pipeline import policies
         from azure.mgmt.core import ARMPipelineClient
         from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy, ARMHttpLoggingPolicy
 
         def build() -> Any:
             kw = self._kwargs()
             scopes = kw.pop("credential_scopes")
-            pipeline = [
-                policies.RequestIdPolicy(**kw),
-                policies.HeadersPolicy(**kw),
-                policies.UserAgentPolicy(**kw),
-                policies.ProxyPolicy(**kw),
-                policies.ContentDecodePolicy(**kw),
-                policies.RedirectPolicy(**kw),
-                policies.RetryPolicy(**kw),
-                ARMChallengeAuthenticationPolicy(self.credential, *scopes),
-                kw.pop("logging_policy"),
-                policies.DistributedTracingPolicy(**kw),
-                policies.SensitiveHeaderCleanupPolicy(**kw),
-                ARMHttpLoggingPolicy(**kw),
-            ]
+            auth = ARMChallengeAuthenticationPolicy(self.credential, *scopes)
+            pipeline = self._policies(kw, auth, ARMHttpLoggingPolicy)
             return ARMPipelineClient(base_url=self.cloud.arm_endpoint, policies=pipeline, **kw)
 
         return self._get("arm", build)
@@ -153,25 +164,10 @@ class AzureClients:
         def build() -> Any:
             kw = self._kwargs()
             scopes = kw.pop("credential_scopes")
-            pipeline = [
-                policies.RequestIdPolicy(**kw),
-                policies.HeadersPolicy(**kw),
-                policies.UserAgentPolicy(**kw),
-                policies.ProxyPolicy(**kw),
-                policies.ContentDecodePolicy(**kw),
-                policies.RedirectPolicy(**kw),
-                policies.RetryPolicy(**kw),
-                policies.BearerTokenCredentialPolicy(self.credential, *scopes)
-                if authenticated
-                else None,
-                kw.pop("logging_policy"),
-                policies.DistributedTracingPolicy(**kw),
-                policies.SensitiveHeaderCleanupPolicy(**kw),
-                policies.HttpLoggingPolicy(**kw),
-            ]
-            return PipelineClient(
-                base_url=base_url, policies=[p for p in pipeline if p is not None], **kw
-            )
+            auth = (policies.BearerTokenCredentialPolicy(self.credential, *scopes)
+                    if authenticated else None)
+            pipeline = self._policies(kw, auth, policies.HttpLoggingPolicy)
+            return PipelineClient(base_url=base_url, policies=pipeline, **kw)
 
         return self._get(f"plane:{authenticated}:{base_url}", build)
 
