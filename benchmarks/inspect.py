@@ -50,7 +50,8 @@ def _medians_ms(variants: dict[str, Callable[[], object]], runs: int) -> dict[st
 
 
 def main(runs: int = 101) -> int:
-    from jupyter_mlssl.certificates import inspect, minting
+    from jupyter_mlssl import minting
+    from jupyter_mlssl.certificates import inspect
     from jupyter_mlssl.cli import main as cli_main
 
     openssl = shutil.which("openssl")

@@ -42,7 +42,12 @@ def connect(target: str, *, credential: Any = None, arm_endpoint: str | None = N
     """
     from jupyter_mlssl.targets import connect as _connect
 
-    return _connect(target, credential=credential, arm_endpoint=arm_endpoint)
+    observe: Any = None
+    if target.strip().lower().startswith("/subscriptions/"):
+        from jupyter_mlssl.probing import certificate_facts
+
+        observe = certificate_facts  # Azure status reads the live certificate through it
+    return _connect(target, credential=credential, arm_endpoint=arm_endpoint, observe=observe)
 
 
 def inspect_certificate(cert: Any, **kwargs: Any) -> Any:

@@ -398,7 +398,7 @@ class LoadedCertificate:
 
     def chain_pem(self) -> str:
         """The full chain as PEM, leaf first: the form Azure wants. Public data only."""
-        from jupyter_mlssl.certificates.minting import cert_pem
+        from jupyter_mlssl.minting import cert_pem
 
         return cert_pem(self.certificates) if self.certificates else ""
 
@@ -406,7 +406,7 @@ class LoadedCertificate:
         """The key as unencrypted PKCS#8 PEM, wrapped so it cannot be printed by accident."""
         if self.key is None:
             return None
-        from jupyter_mlssl.certificates.minting import key_pem
+        from jupyter_mlssl.minting import key_pem
 
         return key_pem(self.key)
 

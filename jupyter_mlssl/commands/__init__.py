@@ -46,7 +46,7 @@ class Context:
 
     def connect(self, target_id: str) -> Any:
         """The target, with the face's credential and cloud (``%config MlsslMagic``) for Azure."""
-        from jupyter_mlssl.targets import connect
+        from jupyter_mlssl import connect
 
         arm_endpoint = self.defaults.get("arm_endpoint")
         credential = self.defaults.get("credential_object")

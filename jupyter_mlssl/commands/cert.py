@@ -41,7 +41,8 @@ def convert(args: argparse.Namespace, ctx: Context) -> Report:
 def selfsigned(args: argparse.Namespace, ctx: Context) -> Report:
     from cryptography.hazmat.primitives import hashes
 
-    from jupyter_mlssl.certificates import codes, minting
+    from jupyter_mlssl import minting
+    from jupyter_mlssl.certificates import codes
     from jupyter_mlssl.certificates.chain import san_names
     from jupyter_mlssl.certificates.report import OutputReport, WrittenFile
 
@@ -73,7 +74,7 @@ def csr(args: argparse.Namespace, ctx: Context) -> Report:
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
 
-    from jupyter_mlssl.certificates import minting
+    from jupyter_mlssl import minting
     from jupyter_mlssl.certificates.report import OutputReport, WrittenFile
 
     _distinct(args.out_csr, args.out_key)

@@ -46,6 +46,7 @@ __all__ = [
     "ProbeResult",
     "Timings",
     "aprobe_many",
+    "certificate_facts",
     "probe",
     "probe_many",
 ]
@@ -125,6 +126,33 @@ async def aprobe_many(
         private_loop=_private_loop,
     )
     return ProbeReport(results=results)
+
+
+def certificate_facts(url: str, *, resolve: Iterable[str] = (), timeout: float = 5.0
+                      ) -> dict[str, Any]:
+    """Expiry and fingerprint of the certificate ``url`` serves, or a note saying why not.
+
+    The observer that ``jupyter_mlssl.connect`` lends Azure targets, so their ``status``
+    shows the live certificate without the targets layer importing this one. Never raises:
+    a target must still report its settings when the endpoint is unreachable. ``resolve``
+    pins names to addresses, curl-style.
+    """
+    try:
+        result = probe(url, resolve=tuple(resolve), timeout=timeout,
+                       redirect_port=None).results[0]
+    except Exception as exc:  # a probe must never break status
+        return {"note": f"certificate not read from {url}: {type(exc).__name__}"}
+    not_after = result.not_after
+    out: dict[str, Any] = {
+        "not_after": not_after.astimezone(dt.timezone.utc).isoformat() if not_after else None,
+        "days_left": result.days_left,
+        "fingerprint": result.leaf_fingerprint,
+    }
+    if not_after is None:
+        out["note"] = f"certificate not read from {url}: {result.verdict}"
+    elif result.verdict != "ok":
+        out["note"] = f"probe of {url}: {result.verdict}"
+    return out
 
 
 def _inputs(

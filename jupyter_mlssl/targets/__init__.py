@@ -10,8 +10,14 @@ from jupyter_mlssl.targets.base import Target
 LOCAL_SCHEME = "local://"
 
 
-def connect(target: str, *, credential: Any = None, arm_endpoint: str | None = None) -> Target:
-    """Resolve a target id (``local://NAME`` or an ARM resource id) to a :class:`Target`."""
+def connect(target: str, *, credential: Any = None, arm_endpoint: str | None = None,
+            observe: Any = None) -> Target:
+    """Resolve a target id (``local://NAME`` or an ARM resource id) to a :class:`Target`.
+
+    ``observe(url, resolve=..., timeout=...) -> dict`` reads a live endpoint's certificate
+    for Azure targets' ``status``; the API passes the probe's, since targets may not import
+    the checks layer themselves.
+    """
     target = (target or "").strip()
     if target.startswith(LOCAL_SCHEME):
         from jupyter_mlssl.targets.local import LocalTarget
@@ -25,7 +31,9 @@ def connect(target: str, *, credential: Any = None, arm_endpoint: str | None = N
                 f"{target}: Azure targets need the Azure SDKs: pip install 'jupyter-mlssl[azure]'"
                 f" ({exc.name} is missing)"
             ) from None
-        return azure_connect(target, credential=credential, arm_endpoint=arm_endpoint)
+        options = {"observe": observe} if observe is not None else {}
+        return azure_connect(target, credential=credential, arm_endpoint=arm_endpoint,
+                             **options)
     raise InputError(
         f"{target or '(empty)'}: not a target; use local://NAME or an ARM resource id "
         "such as /subscriptions/<sub>/resourceGroups/<rg>/providers/"

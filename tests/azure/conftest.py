@@ -79,7 +79,10 @@ def connect(fake, arm_pki, credential):
     from jupyter_mlssl.targets.azure import connect as azure_connect
 
     def _connect(target_id: str, **options: Any):
-        opts = {**FAST, "connection_verify": arm_pki.ca_file, **options}
+        from jupyter_mlssl.probing import certificate_facts
+
+        opts = {**FAST, "connection_verify": arm_pki.ca_file, "observe": certificate_facts,
+                **options}
         return azure_connect(target_id, credential=credential, arm_endpoint=fake.base, **opts)
 
     return _connect

@@ -28,7 +28,8 @@ def connect(
     which never waits on a browser). ``arm_endpoint``: the ARM base URL of a sovereign cloud (or
     a test server); it also selects the token scope and authority. ``client_options`` go to
     every azure-core pipeline (``connection_verify``, ``retry_total``, ``retry_backoff_factor``,
-    ``read_timeout``, ``polling_interval``, ...) plus ``probe_timeout`` for ``status``.
+    ``read_timeout``, ``polling_interval``, ...) plus, for ``status``, ``observe`` (a callable
+    reading the live certificate, lent by the layer above) and ``probe_timeout``.
     """
     from jupyter_mlssl.targets.azure.clients import AzureClients
     from jupyter_mlssl.targets.azure.credentials import cloud_for, default_credential

@@ -59,6 +59,7 @@ class AzureClients:
     def _kwargs(self) -> dict[str, Any]:
         opts = {**DEFAULT_OPTIONS, **self.options}
         opts.pop("probe_timeout", None)
+        opts.pop("observe", None)
         opts["logging_policy"] = _no_body_logging_policy()
         opts["user_agent"] = USER_AGENT
         opts["credential_scopes"] = [self.cloud.scope]
@@ -67,6 +68,13 @@ class AzureClients:
     @property
     def polling_interval(self) -> float:
         return float({**DEFAULT_OPTIONS, **self.options}["polling_interval"])
+
+    @property
+    def observe(self) -> Any:
+        """``observe(url, resolve=..., timeout=...) -> dict`` reading the live certificate
+        (``jupyter_mlssl.probing.certificate_facts``), lent by the layer above: targets sit
+        below the checks and must not import them. None: status shows no expiry."""
+        return self.options.get("observe")
 
     @property
     def probe_timeout(self) -> float:

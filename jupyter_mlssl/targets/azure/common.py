@@ -11,7 +11,6 @@ compare but on the fields this tool changes), and ARM itself answers a concurren
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -123,8 +122,11 @@ class AzureTarget:
         url = endpoint.url
         if not url or not url.lower().startswith("https://"):
             return
-        facts = probe_certificate(url, resolve=endpoint.resolve,
-                                  timeout=self.clients.probe_timeout)
+        observe = self.clients.observe
+        if observe is None:  # the targets layer cannot probe by itself (see AzureClients)
+            status.notes.append("certificate expiry not read: connect() was given no observer")
+            return
+        facts = observe(url, resolve=endpoint.resolve, timeout=self.clients.probe_timeout)
         status.certificate_not_after = facts.get("not_after")
         status.days_left = facts.get("days_left")
         status.certificate_fingerprint = facts.get("fingerprint")
@@ -212,35 +214,6 @@ class PollerOperation:
             self._progress(f"{self._call.action}: done")
         self._status = self._finish()
         return self._status
-
-
-# -- probe ----------------------------------------------------------------------------------
-def probe_certificate(url: str, *, resolve: tuple[str, ...] = (), timeout: float = 5.0) -> dict:
-    """Expiry and fingerprint of the certificate ``url`` serves, or a note saying why not.
-
-    Uses the checks layer's probe (``jupyter_mlssl.probing``), imported lazily and guarded so a
-    target still reports its settings when the endpoint is unreachable. ``resolve`` pins
-    names to addresses, curl-style.
-    """
-    try:
-        from jupyter_mlssl.probing import probe
-    except ImportError:
-        return {"note": "certificate expiry not shown: the probe module is not available"}
-    try:
-        result = probe(url, resolve=resolve, timeout=timeout, redirect_port=None).results[0]
-    except Exception as exc:  # a probe must never break status
-        return {"note": f"certificate not read from {url}: {type(exc).__name__}"}
-    not_after = result.not_after
-    out: dict[str, Any] = {
-        "not_after": not_after.astimezone(dt.timezone.utc).isoformat() if not_after else None,
-        "days_left": result.days_left,
-        "fingerprint": result.leaf_fingerprint,
-    }
-    if not_after is None:
-        out["note"] = f"certificate not read from {url}: {result.verdict}"
-    elif result.verdict != "ok":
-        out["note"] = f"probe of {url}: {result.verdict}"
-    return out
 
 
 def renew_window_finding(days_left: int | None) -> Finding | None:
