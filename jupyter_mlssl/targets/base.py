@@ -82,6 +82,15 @@ def _pem_fingerprint(pem: str) -> str:
     return "sha256:" + cert.fingerprint(hashes.SHA256()).hex()[:16]
 
 
+def change_action(current: SslSettings, desired: SslSettings) -> Action:
+    """What a change from ``current`` to ``desired`` is called, in plans and the history."""
+    if desired.status == "Disabled":
+        return "disable"
+    if desired.renew:
+        return "renew"
+    return "update" if current.tls_on else "enable"
+
+
 @dataclass(frozen=True)
 class Endpoint:
     """Where and how to check a target from the outside (DNS + HTTPS probe).

@@ -35,7 +35,14 @@ from jupyter_mlssl.targets.azure.common import (
     diff,
 )
 from jupyter_mlssl.targets.azure.faults import Call
-from jupyter_mlssl.targets.base import Operation, Plan, ProgressCallback, SslSettings, TargetStatus
+from jupyter_mlssl.targets.base import (
+    Operation,
+    Plan,
+    ProgressCallback,
+    SslSettings,
+    TargetStatus,
+    change_action,
+)
 
 WORKSPACE_API_VERSION = "2025-12-01"
 MMS_ROUTE = "modelmanagement/v1.0"
@@ -198,8 +205,7 @@ class AciServiceTarget(AzureTarget):
         if desired.status == "Enabled" and not (desired.cname and desired.cert_pem and desired.key):
             findings.append(Finding("cname_cert_key", Severity.ERROR,
                                     "give --cert, --key and --cname together"))
-        action: Any = ("disable" if desired.status == "Disabled"
-                       else "enable" if current.status == "Disabled" else "update")
+        action = change_action(current, desired)
         notes.append("ACI may recreate the container group during the update, so the service"
                      " can be briefly unavailable (not confirmed by Microsoft's docs)")
         if current.tls_on and key is None:

@@ -38,7 +38,14 @@ from jupyter_mlssl.targets.azure.common import (
 )
 from jupyter_mlssl.targets.azure.faults import Call
 from jupyter_mlssl.targets.azure.resource_id import ResourceRef
-from jupyter_mlssl.targets.base import Operation, Plan, ProgressCallback, SslSettings, TargetStatus
+from jupyter_mlssl.targets.base import (
+    Operation,
+    Plan,
+    ProgressCallback,
+    SslSettings,
+    TargetStatus,
+    change_action,
+)
 
 API_VERSIONS = ("2025-12-01", "2020-02-02")
 #: the version azureml-core sends ``renew`` with (the only one known to honour it)
@@ -221,7 +228,7 @@ class AksComputeTarget(AzureTarget):
             raw, version = self._read((RENEW_API_VERSION,))
             before = self._ssl_json(raw)
         findings += validate(current, desired)
-        action = _action(current, desired)
+        action = change_action(current, desired)
         if desired.renew and not any(f.severity == Severity.ERROR for f in findings):
             status = self._status_of(raw)
             window = renew_window_finding(status.days_left)
@@ -310,13 +317,6 @@ def _router_ip(ips: list, address: str | None) -> Any:
             return ip
     return None
 
-
-def _action(current: SslSettings, desired: SslSettings) -> Any:
-    if desired.renew:
-        return "renew"
-    if desired.status == "Disabled":
-        return "disable"
-    return "enable" if current.status == "Disabled" else "update"
 
 
 def validate(current: SslSettings, desired: SslSettings) -> list[Finding]:

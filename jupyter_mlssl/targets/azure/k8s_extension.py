@@ -46,7 +46,14 @@ from jupyter_mlssl.targets.azure.common import (
     diff,
 )
 from jupyter_mlssl.targets.azure.faults import Call
-from jupyter_mlssl.targets.base import Operation, Plan, ProgressCallback, SslSettings, TargetStatus
+from jupyter_mlssl.targets.base import (
+    Operation,
+    Plan,
+    ProgressCallback,
+    SslSettings,
+    TargetStatus,
+    change_action,
+)
 
 API_VERSION = "2023-05-01"
 EXTENSION_TYPE = "microsoft.azureml.kubernetes"
@@ -201,8 +208,7 @@ class K8sExtensionTarget(AzureTarget):
             "this changes the azureml-fe router of the whole cluster: every live online"
             " endpoint and deployment on it is affected",
         ))
-        action: Any = ("disable" if desired.status == "Disabled"
-                       else "enable" if current.status == "Disabled" else "update")
+        action = change_action(current, desired)
         if action == "disable" and (config.get("sslCname") or secret):
             notes.append("sslCname/sslSecret stay set but unused: removing keys through PATCH"
                          " is not documented")

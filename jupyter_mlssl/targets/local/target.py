@@ -44,6 +44,7 @@ from jupyter_mlssl.targets.base import (
     ProgressCallback,
     SslSettings,
     TargetStatus,
+    change_action,
 )
 from jupyter_mlssl.targets.local import nameserver, store
 from jupyter_mlssl.targets.local.processes import kill_group, pid_alive
@@ -228,7 +229,7 @@ class LocalTarget:
         ssl = state.get("ssl") or {}
         tls = state.get("tls") or None
         auto = state.get("auto") or {}
-        action = _action(current.ssl, desired)
+        action = change_action(current.ssl, desired)
         # A stopped service cannot take new settings: say so before anything is written.
         findings: list[Finding] = [f for f in current.findings if f.code == "service_down"]
         notes: list[str] = []
@@ -579,13 +580,6 @@ class LocalTarget:
     def __repr__(self) -> str:
         return f"LocalTarget({self.id!r})"
 
-
-def _action(current: SslSettings, desired: SslSettings) -> Any:
-    if desired.status == "Disabled":
-        return "disable"
-    if desired.renew:
-        return "renew"
-    return "update" if current.tls_on else "enable"
 
 
 def _tail(path: Path, lines: int = 3) -> str:
