@@ -26,7 +26,7 @@ COLUMNS = (
 )
 
 
-@dataclass
+@dataclass(frozen=True)
 class CertSummary:
     """One presented certificate, as a person reads it."""
 

@@ -13,6 +13,7 @@ root or missing intermediate.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import ipaddress
 import math
@@ -111,6 +112,15 @@ def summarize(cert: x509.Certificate, der: bytes) -> CertSummary:
         signature=_signature_hash(cert),
         der=der,
     )
+
+
+@functools.lru_cache(maxsize=512)
+def _parse(der: bytes) -> tuple[x509.Certificate, CertSummary]:
+    """A presented certificate, parsed and summarised once per process: the workflow's wait
+    loop and fleets of replicas present the same DER again and again. Both results are
+    immutable, so sharing them between reports is safe; the cache is bounded."""
+    cert = x509.load_der_x509_certificate(der)
+    return cert, summarize(cert, der)
 
 
 def days_left(not_after: dt.datetime, now: dt.datetime) -> int:
@@ -341,8 +351,9 @@ def assess(
 ) -> Assessment:
     """Everything wrong with the chain ``ders`` (leaf first, as sent) for ``host``."""
     now = now or dt.datetime.now(UTC)
-    certs = [x509.load_der_x509_certificate(d) for d in ders]
-    chain = [summarize(c, d) for c, d in zip(certs, ders, strict=True)]
+    parsed = [_parse(d) for d in ders]
+    certs = [cert for cert, _ in parsed]
+    chain = [summary for _, summary in parsed]
     assessment = Assessment(certs=certs, chain=chain)
     leaf, intermediates = certs[0], certs[1:]
     try:
