@@ -107,6 +107,38 @@ def test_pkcs12_with_password(tmp_path, chain, legacy):
     assert "converted" in codes and "no_key" not in codes
 
 
+def test_pkcs12_rc2_40_from_openssl_legacy_export(tmp_path, chain):
+    """The oldest PFX still met (RC2-40, what `openssl pkcs12 -export -legacy` and old Windows
+    write). cryptography cannot write it, so the openssl CLI makes it, as for SHA-1."""
+    import shutil
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command line is not installed")
+    _root, inter, leaf = chain
+    cert = leaf.write_cert(tmp_path / "leaf.pem")
+    key = leaf.write_key(tmp_path / "leaf.key")
+    inter.write_cert(tmp_path / "inter.pem")
+    out = tmp_path / "legacy.pfx"
+    made = subprocess.run(
+        ["openssl", "pkcs12", "-export", "-legacy", "-in", str(cert), "-inkey", str(key),
+         "-certfile", str(tmp_path / "inter.pem"), "-out", str(out), "-passout", "pass:pw"],
+        capture_output=True, text=True,
+    )
+    if made.returncode != 0:
+        pytest.skip(f"this openssl cannot write RC2-40 PKCS#12: {made.stderr.strip()[:80]}")
+    key.unlink()
+    info = subprocess.run(["openssl", "pkcs12", "-info", "-legacy", "-noout", "-in", str(out),
+                           "-passin", "pass:pw"], capture_output=True, text=True)
+    assert "40BitRC2" in info.stdout + info.stderr  # really the legacy cipher
+    loaded = load(out, password=b"pw")
+    assert loaded.format == "pkcs12" and loaded.input_problem is None
+    assert loaded.certificates == [leaf.cert, inter.cert]
+    assert loaded.key is not None
+    assert inspect(out, password=b"pw", cname="api.example.test").exit_status != 2
+    assert load(out, password=b"wrong").input_problem.code == "key_password_wrong"
+
+
 def test_pkcs12_without_password(tmp_path, chain):
     _root, inter, leaf = chain
     (tmp_path / "open.pfx").write_bytes(_p12(leaf, [inter], None))
