@@ -90,7 +90,9 @@ def tables_to_html(tables: list[tuple[str, pd.DataFrame]]) -> str:
     for caption, frame in tables:
         # Styler escapes cell text (escape="html"): messages may contain <, & from servers.
         parts.append(style(frame, caption).format(escape="html", na_rep="").to_html())
-    return '<div class="jupyter-mlssl-report">' + "\n".join(parts) + "</div>"
+    # Wide tables (a probe has 20 columns) scroll inside the cell instead of being clipped.
+    return ('<div class="jupyter-mlssl-report" style="overflow-x: auto">'
+            + "\n".join(parts) + "</div>")
 
 
 def tables_to_text(tables: list[tuple[str, pd.DataFrame]]) -> str:
