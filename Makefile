@@ -58,4 +58,6 @@ pytest: setup /usr/bin/chromium
 test: lint typecheck pytest
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache test-artifacts notebooks/executed \
+		labextension/node_modules labextension/lib labextension/tsconfig.tsbuildinfo \
+		jupyter_mlssl/labextension
