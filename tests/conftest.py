@@ -22,6 +22,15 @@ def pki() -> TestPKI:
 
 
 @pytest.fixture
+def ip():
+    """A real IPython shell with ``%load_ext jupyter_mlssl`` done (tests/ipshell.py)."""
+    from tests.ipshell import shell
+
+    with shell() as ip:
+        yield ip
+
+
+@pytest.fixture
 def no_ca_env(monkeypatch):
     """Clear the machine's CA settings for tests that depend on which CAs are trusted."""
     for var in ("SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):

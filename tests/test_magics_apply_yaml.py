@@ -7,15 +7,8 @@ from IPython.core.error import UsageError
 
 from jupyter_mlssl.errors import InputError
 from jupyter_mlssl.settings_yaml import parse
-from tests.ipshell import shell
 
 KEY_HEADER = "-----BEGIN " + "PRIVATE KEY-----"
-
-
-@pytest.fixture
-def ip():
-    with shell() as ip:
-        yield ip
 
 
 @pytest.mark.parametrize(

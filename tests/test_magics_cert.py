@@ -7,13 +7,7 @@ import os
 import pytest
 from IPython.core.error import UsageError
 
-from tests.ipshell import magic, shell
-
-
-@pytest.fixture
-def ip():
-    with shell() as ip:
-        yield ip
+from tests.ipshell import magic
 
 
 @pytest.fixture

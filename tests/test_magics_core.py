@@ -19,12 +19,6 @@ KEY = ("-----BEGIN " + "EC PRIVATE KEY-----\nMHcCAQEEIBnotarealkey\n"
        "-----END " + "EC PRIVATE KEY-----")
 
 
-@pytest.fixture
-def ip():
-    with shell() as ip:
-        yield ip
-
-
 def test_load_registers_line_and_cell_magic(ip):
     assert "mlssl" in ip.magics_manager.magics["line"]
     assert "mlssl" in ip.magics_manager.magics["cell"]

@@ -6,14 +6,8 @@ from __future__ import annotations
 import pytest
 from IPython.core.error import UsageError
 
-from tests.ipshell import magic, shell
+from tests.ipshell import magic
 from tests.tlsservers import TLSServer
-
-
-@pytest.fixture
-def ip():
-    with shell() as ip:
-        yield ip
 
 
 @pytest.fixture

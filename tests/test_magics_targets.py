@@ -8,18 +8,11 @@ the cell with one line.
 
 from __future__ import annotations
 
-import pytest
 from IPython.core.error import UsageError
 
-from tests.ipshell import magic, shell
+from tests.ipshell import magic
 
 ZONE = "mlssl.test"
-
-
-@pytest.fixture
-def ip():
-    with shell() as ip:
-        yield ip
 
 
 def run(ip, line):
