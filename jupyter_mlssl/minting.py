@@ -74,53 +74,43 @@ def make_ca(common_name: str, *, days: int = 3650,
             key: CertificateIssuerPrivateKeyTypes | None = None,
             ) -> tuple[x509.Certificate, CertificateIssuerPrivateKeyTypes]:
     """A self-signed root CA (for the local target and tests), with its key."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes
-
-    _check_days(days)
     key = key or new_key()
-    start = _now() - BACKDATE
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name(common_name))
-        .issuer_name(_name(common_name))
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(start)
-        .not_valid_after(start + dt.timedelta(days=days))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(digital_signature=True, content_commitment=False,
-                          key_encipherment=False, data_encipherment=False, key_agreement=False,
-                          key_cert_sign=True, crl_sign=True, encipher_only=False,
-                          decipher_only=False),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
-        .sign(key, hashes.SHA256())
-    )
-    return cert, key
+    return _ca(common_name, key, days=days, issuer=None, path_length=None), key
 
 
 def make_intermediate(ca_cert: x509.Certificate, ca_key: CertificateIssuerPrivateKeyTypes,
                       common_name: str, *, days: int = 1825,
                       ) -> tuple[x509.Certificate, CertificateIssuerPrivateKeyTypes]:
     """An intermediate CA under ``ca_cert`` (path length 0), as public CAs issue leaves."""
+    key = new_key()
+    return _ca(common_name, key, days=days, issuer=(ca_cert, ca_key), path_length=0), key
+
+
+def _ca(common_name: str, key: CertificateIssuerPrivateKeyTypes, *, days: int,
+        issuer: tuple[x509.Certificate, CertificateIssuerPrivateKeyTypes] | None,
+        path_length: int | None) -> x509.Certificate:
+    """A CA certificate for ``key``: self-signed when ``issuer`` is None, else signed by it
+    (with an AKI, and never outliving it)."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes
 
     _check_days(days)
-    key = new_key()
     start = _now() - BACKDATE
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name(common_name))
-        .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
+    not_after = start + dt.timedelta(days=days)
+    builder = x509.CertificateBuilder().subject_name(_name(common_name))
+    if issuer is None:
+        builder = builder.issuer_name(_name(common_name))
+        signer = key
+    else:
+        issuer_cert, signer = issuer
+        builder = builder.issuer_name(issuer_cert.subject)
+        not_after = min(not_after, issuer_cert.not_valid_after_utc)
+    builder = (
+        builder.public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(start)
-        .not_valid_after(min(start + dt.timedelta(days=days), ca_cert.not_valid_after_utc))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
         .add_extension(
             x509.KeyUsage(digital_signature=True, content_commitment=False,
                           key_encipherment=False, data_encipherment=False, key_agreement=False,
@@ -129,10 +119,10 @@ def make_intermediate(ca_cert: x509.Certificate, ca_key: CertificateIssuerPrivat
             critical=True,
         )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
-        .add_extension(_aki(ca_cert, ca_key), False)
-        .sign(ca_key, hashes.SHA256())
     )
-    return cert, key
+    if issuer is not None:
+        builder = builder.add_extension(_aki(issuer[0], signer), False)
+    return builder.sign(signer, hashes.SHA256())
 
 
 def _aki(ca_cert: x509.Certificate,
