@@ -6,6 +6,8 @@ import {
   NotebookPanel
 } from '@jupyterlab/notebook';
 import { CommandToolbarButton, LabIcon } from '@jupyterlab/ui-components';
+import { JSONObject, JSONValue } from '@lumino/coreutils';
+import { DisposableSet, IDisposable } from '@lumino/disposable';
 
 export const COMMAND_ID = 'mlssl:secure-endpoint';
 
@@ -37,9 +39,20 @@ async function extensionLoaded(session: ISessionContext): Promise<boolean> {
     }
   });
   const reply = await future.done;
-  const content = reply.content as any;
-  const result = content.user_expressions?.mlssl;
-  return result?.status === 'ok' && result.data?.['text/plain'] === 'True';
+  if (reply.content.status !== 'ok') {
+    return false;
+  }
+  // Each user expression comes back as {status, data: {mimetype: repr}} (a JSON value).
+  const result = reply.content.user_expressions['mlssl'];
+  if (!isObject(result) || result['status'] !== 'ok') {
+    return false;
+  }
+  const data = result['data'];
+  return isObject(data) && data['text/plain'] === 'True';
+}
+
+function isObject(value: JSONValue | undefined): value is JSONObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**
@@ -67,21 +80,31 @@ export async function insertPanelCell(panel: NotebookPanel): Promise<void> {
     return;
   }
   if (cell.model.type !== 'code') {
+    // Changing the type replaces the cell widget: look the active cell up again.
     NotebookActions.changeCellType(notebook, 'code');
   }
-  notebook.activeCell!.model.sharedModel.setSource(source);
+  const target = notebook.activeCell;
+  if (target === null) {
+    return;
+  }
+  target.model.sharedModel.setSource(source);
   await NotebookActions.run(notebook, sessionContext);
 }
 
-/** The command, in the palette and in every notebook's toolbar. */
+/**
+ * The command, in the palette and in every notebook's toolbar. Disposing the result
+ * removes all three.
+ */
 export function addSecureEndpointCommand(
   app: JupyterFrontEnd,
   tracker: INotebookTracker,
   palette: ICommandPalette | null
-): void {
-  app.commands.addCommand(COMMAND_ID, {
+): IDisposable {
+  const disposables = new DisposableSet();
+  const command = app.commands.addCommand(COMMAND_ID, {
     label: 'Secure model endpoint',
-    caption: 'Insert and run a %mlssl panel cell: certificate, TLS, DNS and probe',
+    caption:
+      'Insert and run a %mlssl panel cell: certificate, TLS, DNS and probe',
     icon: lockIcon,
     isEnabled: () => tracker.currentWidget !== null,
     execute: async () => {
@@ -91,9 +114,14 @@ export function addSecureEndpointCommand(
       }
     }
   });
-  palette?.addItem({ command: COMMAND_ID, category: 'Notebook Operations' });
+  disposables.add(command);
+  if (palette) {
+    disposables.add(
+      palette.addItem({ command: COMMAND_ID, category: 'Notebook Operations' })
+    );
+  }
 
-  app.docRegistry.addWidgetExtension('Notebook', {
+  const toolbar = app.docRegistry.addWidgetExtension('Notebook', {
     createNew: (panel: NotebookPanel) => {
       const button = new CommandToolbarButton({
         commands: app.commands,
@@ -105,4 +133,6 @@ export function addSecureEndpointCommand(
       return button;
     }
   });
+  disposables.add(toolbar);
+  return disposables;
 }

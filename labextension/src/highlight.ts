@@ -1,5 +1,6 @@
 import { ICellModel } from '@jupyterlab/cells';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import { DisposableDelegate, IDisposable } from '@lumino/disposable';
 
 const YAML = 'text/x-yaml';
 const MAGIC = '%%mlssl';
@@ -13,9 +14,14 @@ const MAGIC = '%%mlssl';
  * `mimeTypeChanged` handler puts YAML back for the cells that want it. Nothing is saved:
  * the mimeType is not part of the notebook file.
  */
-export function highlightMlsslCells(tracker: INotebookTracker): void {
-  tracker.widgetAdded.connect((_, panel) => watchNotebook(panel));
+export function highlightMlsslCells(tracker: INotebookTracker): IDisposable {
+  const onAdded = (_: INotebookTracker, panel: NotebookPanel): void =>
+    watchNotebook(panel);
+  tracker.widgetAdded.connect(onAdded);
   tracker.forEach(watchNotebook);
+  // The per-cell and per-notebook connections end with their models (a disposed model
+  // clears its signals); only the tracker outlives them.
+  return new DisposableDelegate(() => tracker.widgetAdded.disconnect(onAdded));
 }
 
 function watchNotebook(panel: NotebookPanel): void {
@@ -50,5 +56,11 @@ function watchNotebook(panel: NotebookPanel): void {
       }
     });
   };
-  panel.context.ready.then(watchAll);
+  panel.context.ready.then(watchAll).catch((reason: unknown) => {
+    // A notebook that fails to load shows its own error; it just gets no YAML colours.
+    console.warn(
+      'jupyter-mlssl: no YAML highlighting in this notebook',
+      reason
+    );
+  });
 }

@@ -3,20 +3,58 @@ import { ServerConnection } from '@jupyterlab/services';
 
 /**
  * One certificate this machine put on a target, as `jupyter_mlssl.history.expiries()`
- * reports it (soonest first).
+ * reports it (soonest first). `fqdn` and `fingerprint` are nullable columns of the
+ * history table.
  */
 export interface IExpiry {
   target: string;
-  fqdn: string;
+  fqdn: string | null;
+  /** ISO 8601, UTC. */
   not_after: string;
+  /** Whole days from now; negative once expired. */
   days_left: number;
-  fingerprint: string;
+  fingerprint: string | null;
+}
+
+/** The body of `GET /mlssl/expiries`. */
+export interface IExpiriesResponse {
+  expiries: IExpiry[];
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isNullableString(value: unknown): value is string | null {
+  return value === null || typeof value === 'string';
+}
+
+/** Does `value` have the shape the server extension promises? */
+export function isExpiry(value: unknown): value is IExpiry {
+  return (
+    isRecord(value) &&
+    typeof value.target === 'string' &&
+    isNullableString(value.fqdn) &&
+    typeof value.not_after === 'string' &&
+    typeof value.days_left === 'number' &&
+    Number.isFinite(value.days_left) &&
+    isNullableString(value.fingerprint)
+  );
+}
+
+export function isExpiriesResponse(value: unknown): value is IExpiriesResponse {
+  return (
+    isRecord(value) &&
+    Array.isArray(value.expiries) &&
+    value.expiries.every(isExpiry)
+  );
 }
 
 /**
  * GET /mlssl/expiries from the server extension (jupyter_mlssl/server_extension.py).
  *
- * Goes through ServerConnection so the token/XSRF handling is JupyterLab's own.
+ * Goes through ServerConnection so the token/XSRF handling is JupyterLab's own. A body
+ * of another shape (an older or newer server extension) is an error, not a guess.
  */
 export async function fetchExpiries(
   settings: ServerConnection.ISettings
@@ -26,6 +64,9 @@ export async function fetchExpiries(
   if (!response.ok) {
     throw new ServerConnection.ResponseError(response);
   }
-  const body = (await response.json()) as { expiries: IExpiry[] };
+  const body: unknown = await response.json();
+  if (!isExpiriesResponse(body)) {
+    throw new Error(`unexpected response from ${url}`);
+  }
   return body.expiries;
 }
