@@ -24,7 +24,7 @@ $(STAMP): $(PY) pyproject.toml
 # fresh checkout); after that only when its sources change, then re-installed so JupyterLab
 # serves the new bundle.
 LABEXT  = $(VENV)/share/jupyter/labextensions/jupyter-mlssl/package.json
-$(LABEXT): labextension/package.json $(wildcard labextension/src/*.ts labextension/style/*) | $(STAMP)
+$(LABEXT): labextension/package.json $(wildcard labextension/src/*.ts labextension/style/* labextension/schema/*.json) | $(STAMP)
 	cd labextension && PATH="$(abspath $(BIN)):$$PATH" jlpm install && PATH="$(abspath $(BIN)):$$PATH" jlpm build:prod
 	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(LABEXT)
@@ -44,8 +44,10 @@ demo: setup
 walkthrough: setup
 	$(PY) -m jupyter_mlssl.demo
 
-lint: setup
+# The labextension's node_modules come with $(LABEXT); its lint is eslint + prettier --check.
+lint: setup $(LABEXT)
 	$(BIN)/ruff check jupyter_mlssl tests benchmarks
+	cd labextension && PATH="$(abspath $(BIN)):$$PATH" jlpm lint:check
 
 typecheck: setup
 	$(BIN)/mypy
