@@ -1,6 +1,6 @@
 """The ``mlssl`` command line: parse, run the verb's handler, print its report.
 
-Exit status (DESIGN.md): 0 all good; 1 a check found a problem or an operation failed;
+Exit status (docs/contracts.md): 0 all good; 1 a check found a problem or an operation failed;
 2 bad usage or unusable input. Expected failures print one line on stderr, no traceback.
 """
 

@@ -26,7 +26,7 @@ from jupyter_mlssl.reports import Report
 if TYPE_CHECKING:
     import pandas as pd
 
-#: DNS verdicts (DESIGN.md). ``resolves``: nothing was expected and the name has addresses.
+#: DNS verdicts (docs/contracts.md). ``resolves``: nothing was expected and the name has addresses.
 VERDICTS = ("ok", "resolves", "mismatch", "not_found", "no_answer", "error")
 GOOD = frozenset({"ok", "resolves"})
 

@@ -2,7 +2,7 @@
 
 Certificates are built with cryptography's ``CertificateBuilder`` so that its own verifier
 accepts them: a non-critical SAN (a critical SAN with a non-empty subject is refused, which
-is why trustme leaves are not used, tls-notes 1.6), the serverAuth EKU, and AKI/SKI.
+is why trustme leaves are not used, docs/tls-notes.md), the serverAuth EKU, and AKI/SKI.
 Private keys leave this module only as :class:`~jupyter_mlssl.secrets.Secret` PEM and are
 written with mode 0600, atomically, never over an existing file unless asked.
 """

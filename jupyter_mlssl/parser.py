@@ -5,7 +5,7 @@ Handlers are imported only when their verb runs, so building the parser (which
 ``%load_ext`` does) imports nothing heavy. A handler takes the parsed namespace and a
 :class:`jupyter_mlssl.commands.Context` and returns a report.
 
-The contract (verbs, flags, meanings) is DESIGN.md's "Contracts" section: keep it stable.
+The contract (verbs, flags, meanings) is written down in docs/contracts.md: keep it stable.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 No key or certificate is ever committed: every test that needs one asks this module.
 trustme is not used for leaves because cryptography's verifier rejects its critical SAN
-with a non-empty subject (see tls-notes.md 1.6).
+with a non-empty subject (see docs/tls-notes.md, "Test certificates").
 
     pki = TestPKI()
     root = pki.root()
@@ -183,7 +183,7 @@ def write_bundle(path: Path, certs: list[Issued]) -> Path:
 def openssl_sign_sha1(tmp: Path, issued: Issued, issuer: Issued, *, ca: bool = True) -> Issued:
     """Re-sign ``issued``'s key under ``issuer`` with SHA-1 (cryptography refuses SHA-1).
 
-    Uses the openssl CLI, as tls-notes.md 1.6 suggests.
+    Uses the openssl CLI (docs/tls-notes.md, "Test certificates").
     """
     tmp = Path(tmp)
     key_file = issued.write_key(tmp / "sha1.key")

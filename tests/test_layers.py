@@ -1,4 +1,4 @@
-"""Data flows down the layers (DESIGN.md); nothing imports upward, not even lazily.
+"""Data flows down the layers; nothing imports upward, not even lazily.
 
 Checked on the source: every ``import`` / ``from ... import`` in a module, at any depth
 (function-level imports included), against the layers it may reach.

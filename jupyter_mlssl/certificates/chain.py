@@ -4,7 +4,7 @@ The verdict "a trusted path exists" comes from ``cryptography.x509.verification`
 path building plus the CA/B Forum web PKI profile). Its one error class says only
 "candidates exhausted" for a missing intermediate, an untrusted root and a self-signed leaf
 alike, so :func:`classify_path` looks at the chain's issuer links against the store to tell
-them apart (tls-notes.md 1.4).
+them apart (docs/tls-notes.md, "From verifier errors to findings").
 """
 
 from __future__ import annotations
@@ -152,8 +152,8 @@ class TrustStore:
 def _parse_bundle(data: bytes) -> list[x509.Certificate]:
     """Every certificate in a PEM bundle, skipping blocks a future cryptography may refuse.
 
-    Real bundles hold oddities (negative serial numbers warn today, tls-notes 1.6); one bad
-    block must not cost the whole store.
+    Real bundles hold oddities (negative serial numbers warn today; docs/tls-notes.md,
+    "Trust stores"); one bad block must not cost the whole store.
     """
     from cryptography import x509
     from cryptography.utils import CryptographyDeprecationWarning

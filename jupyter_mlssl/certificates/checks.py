@@ -1,9 +1,10 @@
 """The checks cryptography's verifier does not do, and the hostname check against --cname.
 
-tls-notes.md 1.3: the verifier accepts an RSA-1024 leaf, a 900-day leaf and a CN missing
-from the SANs, and it reports expiry, hostname and signature problems as one free-text
-error. Each check here returns findings with a stable code and a message with the fix; the
-verifier is used only for the trust verdict (:mod:`jupyter_mlssl.certificates.chain`).
+The verifier accepts an RSA-1024 leaf, a 900-day leaf and a CN missing from the SANs
+(docs/tls-notes.md, "The verifier"), and it reports expiry, hostname and signature
+problems as one free-text error. Each check here returns findings with a stable code and a
+message with the fix; the verifier is used only for the trust verdict
+(:mod:`jupyter_mlssl.certificates.chain`).
 """
 
 from __future__ import annotations

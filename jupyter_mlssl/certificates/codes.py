@@ -1,4 +1,4 @@
-"""The certificate finding codes (DESIGN.md, "Contracts") and what each one means here.
+"""The certificate finding codes (docs/contracts.md) and what each one means here.
 
 =======================  ========  ===================================================
 code                     severity  meaning

@@ -145,7 +145,8 @@ async def connect(
     if not endpoint.tls:
         return Connection(stream, connect_ms)
 
-    # An IP literal as server_hostname sends no SNI but still matches an IP SAN (tls-notes 7).
+    # An IP literal as server_hostname sends no SNI but still matches an IP SAN
+    # (docs/tls-notes.md, "Probing").
     tls = client_context().wrap_socket(
         sock, server_hostname=endpoint.host, do_handshake_on_connect=False
     )
@@ -182,7 +183,8 @@ def presented_chain(sslobj: ssl.SSLSocket | ssl.SSLObject) -> list[bytes]:
     """The certificates the server sent, leaf first, as DER.
 
     Public since Python 3.13 (``get_unverified_chain``, DER bytes); before, the same call
-    lives on the private ``_sslobj`` and returns ``_ssl.Certificate`` objects (tls-notes 7).
+    lives on the private ``_sslobj`` and returns ``_ssl.Certificate`` objects
+    (docs/tls-notes.md, "Probing").
     """
     getter = getattr(sslobj, "get_unverified_chain", None)
     if getter is None:

@@ -115,7 +115,7 @@ _PEM_BLOCK = re.compile(
 
 def _load_pem_bundle(data: bytes) -> list[x509.Certificate]:
     # Real bundles carry certificates that cryptography warns about today (negative
-    # serials) and may refuse tomorrow (tls-notes.md 1.6): load the whole bundle in one go
+    # serials) and may refuse tomorrow (docs/tls-notes.md): load the whole bundle in one go
     # when we can, else block by block, skipping the ones it cannot parse.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -4,7 +4,7 @@ The handshake ran with verification off, so that a broken chain still shows us i
 certificates. Here we verify it with cryptography's ``x509.verification`` (RFC 5280 path
 building plus the CA/B Forum web PKI profile; no CN fallback), against the trust store the
 user's Python would use. That verifier raises one exception class with a free-text message
-and stops at the first problem (tls-notes.md 1.4), so around it we run our own checks for
+and stops at the first problem (docs/tls-notes.md), so around it we run our own checks for
 what it does not report or cannot tell apart: dates of each certificate, leaf key strength,
 SHA-1/MD5 signatures, and "candidates exhausted", which means any of self-signed, untrusted
 root or missing intermediate.
@@ -170,7 +170,7 @@ class Assessment:
 
 
 def _subject_for(host: str) -> x509.DNSName | x509.IPAddress:
-    name = host.rstrip(".").lower()  # the verifier rejects a trailing dot (tls-notes 1.2)
+    name = host.rstrip(".").lower()  # the verifier rejects a trailing dot (docs/tls-notes.md)
     try:
         return x509.IPAddress(ipaddress.ip_address(name))
     except ValueError:
@@ -194,7 +194,7 @@ def _own_name(leaf: x509.Certificate) -> x509.DNSName | x509.IPAddress | None:
 
 
 def _kind(message: str) -> str:
-    """Sort the verifier's one exception class by its (observed, tls-notes 1.4) messages."""
+    """Sort the verifier's one exception class by its (observed) messages: docs/tls-notes.md."""
     if "not valid at validation time" in message:
         return "time"
     if "no matching subjectAltName" in message:
@@ -254,7 +254,7 @@ def _name_message(leaf: x509.Certificate, subject: Any, kind: str) -> str:
 
 
 def _diagnose_untrusted(certs: list[x509.Certificate], trust: TrustStore) -> tuple[str, str]:
-    """Tell apart the three causes of "candidates exhausted" (tls-notes 1.4)."""
+    """Tell apart the three causes of "candidates exhausted" (docs/tls-notes.md)."""
     leaf = certs[0]
     if _is_self_signed(leaf):
         return "self_signed", (
@@ -322,7 +322,7 @@ _WEAK_HASHES = frozenset({"sha1", "md5"})
 
 
 def _check_crypto(assessment: Assessment, certs: Sequence[x509.Certificate]) -> None:
-    # The verifier accepts a weak *leaf* key (tls-notes 1.3), so check keys ourselves.
+    # The verifier accepts a weak *leaf* key (docs/tls-notes.md), so check keys ourselves.
     for position, cert in enumerate(certs):
         if position and _is_self_signed(cert):
             continue  # a root's own key and signature are the client's business, not ours

@@ -10,7 +10,7 @@
   which the tool says "settings changed": ``POST /reload``. The service then re-reads
   ``state.json``, builds a *new* ``SSLContext``, proves it with a handshake against itself, and
   only then makes new connections use it. A live context is never reloaded in place: a failed
-  ``load_cert_chain`` on it would break every later handshake (tls-notes.md §0.7). Connections
+  ``load_cert_chain`` on it would break every later handshake (docs/tls-notes.md). Connections
   already open keep the context they were accepted with.
 - Everything binds 127.0.0.1 only.
 
