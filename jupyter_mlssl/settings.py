@@ -1,8 +1,8 @@
 """Command-line style options -> :class:`SslSettings`, validated the way azureml-core does.
 
-azureml-core's ``SslConfiguration.validate_configuration`` (azure-apis.md §1.4) refuses a
+azureml-core's ``SslConfiguration.validate_configuration`` (docs/azure-notes.md) refuses a
 cname, cert or key given alone, a leaf domain label together with them, and
-``overwrite_existing_domain`` without a label. ``renew`` (azure-apis.md §1.6) reissues a
+``overwrite_existing_domain`` without a label. ``renew`` (docs/azure-notes.md) reissues a
 Microsoft-provided certificate: it needs the current status to be Auto and keeps the label
 (pass the original label, or none). Certificate and key files are read through the
 certificate toolkit, so any format it knows works, and an unusable file becomes a one-line

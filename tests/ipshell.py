@@ -1,4 +1,4 @@
-"""A real IPython shell for magic and panel tests (jupyter-notes a.6).
+"""A real IPython shell for magic and panel tests (built in a fixture, as jupysql's are).
 
 History is off (its SQLite file would leak between tests and exhaust file handles); the
 singleton is cleared afterwards so every test starts from a fresh shell.

@@ -2,9 +2,10 @@
 
 Executed with nbclient on a real kernel: a cell that fails, including a ``%mlssl`` cell
 failing with its one-line ``UsageError``, fails the test (nbmake and nbval would let that
-pass; see shared/docs/jupyter-notes.md f.2). Each runs in a copy of ``notebooks/`` in a
-temporary directory, with its own ``MLSSL_HOME``; the executed copies are kept in
-``test-artifacts/notebooks/`` for a human to read.
+pass: a ``UsageError`` writes to stderr and sends no error output, which is what they look
+for). Each runs in a copy of ``notebooks/`` in a temporary directory, with its own
+``MLSSL_HOME``; the executed copies are kept in ``test-artifacts/notebooks/`` for a human
+to read.
 
 03-azure-aks needs an Azure ML workspace. Here its variables are absent, and the notebook
 must say so plainly and skip its cloud cells without failing.

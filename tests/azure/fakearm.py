@@ -1,7 +1,7 @@
 """A fake Azure Resource Manager + Model Management Service over HTTPS on 127.0.0.1.
 
 It follows the documented REST contract closely enough for the real SDK clients to run
-against it unchanged (azure-apis.md):
+against it unchanged (docs/azure-notes.md):
 
 * ``GET/PUT .../workspaces/{ws}/computes/{name}``; PUT answers 201 + ``Azure-AsyncOperation``,
   the operation resource answers ``{"status": "InProgress"}`` then ``Succeeded`` (or Failed /

@@ -2,7 +2,7 @@
 extension (v2 Kubernetes online endpoints) and online endpoints.
 
 ``connect`` turns a portal ARM id into one of them; see ``resource_id`` for the id forms and
-azure-apis.md for the calls. Needs the ``azure`` extra (azure-core, azure-identity and the
+docs/azure-notes.md for the calls. Needs the ``azure`` extra (azure-core, azure-identity and the
 management SDKs); everything is imported when ``connect`` runs, never at package import.
 """
 

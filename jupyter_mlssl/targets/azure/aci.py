@@ -1,6 +1,6 @@
 """ACI web service (SDK v1): TLS is per service, in the v1 Model Management Service (MMS).
 
-Calls (azure-apis.md §2, as azureml-core 1.61 ``AciWebservice.update`` makes them):
+Calls (docs/azure-notes.md; as azureml-core 1.61 ``AciWebservice.update`` makes them):
 
 1. ARM GET of the workspace -> ``properties.discoveryUrl``; GET that URL (anonymously, as
    azureml-core does) -> JSON key ``modelmanagement`` = the MMS host. The host pattern is

@@ -1,7 +1,7 @@
 """AKS inference cluster (SDK v1 compute): TLS is the compute's ``sslConfiguration``.
 
 The change is GET -> edit ``properties.properties.sslConfiguration`` -> PUT the whole object
-(azure-apis.md §1). The body stays raw JSON end to end: azure-mgmt-machinelearningservices
+(docs/azure-notes.md). The body stays raw JSON end to end: azure-mgmt-machinelearningservices
 1.0.1's models know neither ``leafDomainLabel``/``overwriteExistingDomain`` nor
 ``clusterPurpose`` or the load-balancer fields, and a PUT "overwrites", so serialising a model
 would silently wipe them. The SDK still does the work that matters: URL, auth, retries, and the

@@ -5,7 +5,7 @@
   router's public IP) and, where no SDK models the call (extensions, online endpoints; the raw
   JSON of a compute), azure-mgmt-core's ``ARMPipelineClient``.
 * The v1 Model Management Service (ACI web services) through azure-core's ``PipelineClient``
-  with a bearer-token policy for the ARM scope (MMS accepts ARM tokens, azure-apis.md §5).
+  with a bearer-token policy for the ARM scope (MMS accepts ARM tokens, docs/azure-notes.md).
 
 Every client gets ``base_url`` = the ARM endpoint (sovereign clouds, tests), the token scope
 of that cloud, and the caller's pipeline options: ``connection_verify`` (default: azure-core's,

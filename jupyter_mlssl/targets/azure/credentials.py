@@ -2,7 +2,7 @@
 
 The rule here: nothing waits on a browser. A remote kernel (Binder, JupyterHub, an AML compute
 instance) cannot receive the redirect of ``InteractiveBrowserCredential`` and would hang until
-its 300 s timeout (azure-apis.md §5), so the default chain never includes it; the interactive
+its 300 s timeout (docs/azure-notes.md), so the default chain never includes it; the interactive
 choice is the device code, whose prompt goes to a callback so the panel can show it.
 
 Sovereign clouds: the ARM endpoint decides the token scope and the Entra authority. For the

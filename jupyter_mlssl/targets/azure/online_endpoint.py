@@ -1,7 +1,7 @@
 """Online endpoints (SDK v2): read-only here.
 
 A *managed* online endpoint is always served over TLS by Azure with a Microsoft certificate,
-and custom DNS names are not supported (azure-apis.md §3.6): ``status`` shows that and probes
+and custom DNS names are not supported (docs/azure-notes.md): ``status`` shows that and probes
 the scoring URI; ``plan`` refuses any change with a message saying so.
 
 A *Kubernetes* online endpoint (``properties.compute`` set) takes its TLS from the Azure ML

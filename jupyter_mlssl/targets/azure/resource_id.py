@@ -8,7 +8,7 @@ Accepted forms (ARM ids are case-insensitive in their fixed words; names keep th
   Model Management Service, not in ARM, but ARM knows them under this child type
   (``Microsoft.MachineLearningServices/workspaces/services``) and the studio links them so; we
   use the id only to name the workspace and the service, and read and change the service
-  through MMS (azure-apis.md §2).
+  through MMS (docs/azure-notes.md).
 * Online endpoint (SDK v2): ``.../workspaces/WS/onlineEndpoints/NAME``.
 * Azure ML Kubernetes extension:
   ``/subscriptions/S/resourceGroups/RG/providers/Microsoft.ContainerService/managedClusters/C``

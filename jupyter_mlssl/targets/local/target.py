@@ -1,6 +1,6 @@
 """``local://NAME``: a scoring service on this machine with the AKS compute's TLS semantics.
 
-The settings mean what Azure ML's ``sslConfiguration`` means (azure-apis.md §1.4, §1.6):
+The settings mean what Azure ML's ``sslConfiguration`` means (docs/azure-notes.md):
 
 - ``Auto`` + ``leaf_domain_label`` L: a certificate from the local CA for
   ``L<6 random chars>.local.mlssl.test``, published in the local DNS zone (-> 127.0.0.1).
