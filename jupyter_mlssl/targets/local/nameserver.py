@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from jupyter_mlssl.errors import OperationError
-from jupyter_mlssl.targets.local.processes import kill_group, pid_alive
+from jupyter_mlssl.targets.local.processes import child_environment, kill_group, pid_alive
 from jupyter_mlssl.targets.local.store import file_lock, local_dir, read_json, write_json
 
 LOOPBACK = "127.0.0.1"
@@ -95,6 +95,7 @@ def ensure_running() -> int:
                 [sys.executable, "-m", "jupyter_mlssl.dnsserver", "--zone-file",
                  str(zone_file()), "--port", str(port)],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                env=child_environment(),  # no password variables
                 start_new_session=True,  # outlives the kernel; stopped as a process group
                 close_fds=True,
             )

@@ -47,7 +47,7 @@ from jupyter_mlssl.targets.base import (
     change_action,
 )
 from jupyter_mlssl.targets.local import nameserver, store
-from jupyter_mlssl.targets.local.processes import kill_group, pid_alive
+from jupyter_mlssl.targets.local.processes import child_environment, kill_group, pid_alive
 
 SCHEME = "local://"
 LOOPBACK = "127.0.0.1"
@@ -529,6 +529,7 @@ class LocalTarget:
         proc = subprocess.Popen(
             [sys.executable, "-m", "jupyter_mlssl.targets.local.service", str(self.dir)],
             cwd=self.dir, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+            env=child_environment(),  # no password variables
             start_new_session=True,  # outlives the kernel; stopped as a process group
             close_fds=True,
         )
