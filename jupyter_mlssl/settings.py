@@ -79,18 +79,21 @@ def settings_from_options(
             "say which certificate: --leaf-domain-label L for one from the service's CA, "
             "or --cert FILE --key FILE --cname NAME for your own"
         )
-    if len(given) < 3:
-        missing = [flag for flag in custom if flag not in given]
-        raise InputError(
-            f"{', '.join(given)} also need(s) {', '.join(missing)}: a custom certificate "
-            "takes --cert, --key and --cname together"
-        )
-    assert cert is not None and key is not None and cname is not None
+    missing = [flag for flag in custom if flag not in given]
+    need = (f"{', '.join(given)} also need(s) {', '.join(missing)}: a custom certificate "
+            "takes --cert, --key and --cname together (or a PFX bundle holding the key as "
+            "--cert, and --cname)")
+    if missing and missing != ["--key"]:
+        raise InputError(need)
+    assert cert is not None and cname is not None
     name = _hostname(cname)
     from jupyter_mlssl.certificates import load_or_raise
 
+    # Without --key the certificate file must carry it: a PKCS#12 (.pfx) bundle does.
     loaded = load_or_raise(cert, key=key, password=password)
     if loaded.key is None:
+        if missing:
+            raise InputError(need)
         raise InputError(f"{_describe(key)} holds no private key: give the key file with --key")
     return SslSettings(status="Enabled", cname=name, cert_pem=loaded.chain_pem(),
                        key=loaded.key_pem())

@@ -286,7 +286,9 @@ def _check_combination(o: DesiredOptions) -> None:
         raise _fail(o.source, o.lines.get("overwrite_existing_domain"),
                     "overwrite_existing_domain: only used with leaf_domain_label")
     if o.status == "enabled" and not o.leaf_domain_label:
-        missing = [n for n in ("cert", "key", "cname") if not getattr(o, n)]
+        missing = [n for n in ("cert", "key", "cname") if not getattr(o, n)
+                   # a PKCS#12 bundle carries its key (checked when the file is read)
+                   and not (n == "key" and (o.cert or "").lower().endswith((".pfx", ".p12")))]
         if missing:
             raise _fail(o.source, o.lines.get("status"),
                         f"status: enabled with your own certificate needs cert, key and cname; "
