@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from jupyter_mlssl import history
 from jupyter_mlssl.errors import ConfirmationRequired, MlsslError, OperationError
-from jupyter_mlssl.files import is_ip_address
+from jupyter_mlssl.files import is_ip_address, private_dir
 from jupyter_mlssl.paths import state_dir
 from jupyter_mlssl.reports import Finding, Report, Severity
 from jupyter_mlssl.targets.base import Plan, SslSettings, Target, TargetStatus
@@ -290,8 +290,7 @@ def _merge_bundles(*bundles: str | None) -> str | None:
     if len(given) <= 1:
         return given[0] if given else None
     data = b"".join(Path(b).read_bytes().rstrip(b"\n") + b"\n" for b in given)
-    directory = state_dir() / "bundles"
-    directory.mkdir(exist_ok=True, mode=0o700)
+    directory = private_dir(state_dir() / "bundles")
     merged = directory / f"{hashlib.sha256(data).hexdigest()[:16]}.pem"
     if not merged.exists():
         merged.write_bytes(data)

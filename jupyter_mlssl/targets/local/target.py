@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_mlssl.errors import InputError, OperationError
+from jupyter_mlssl.files import private_dir
 from jupyter_mlssl.reports import Finding, Severity
 from jupyter_mlssl.secrets import Secret
 from jupyter_mlssl.targets.base import (
@@ -409,7 +410,7 @@ class LocalTarget:
     def _write_tls(self, chain_pem: str, key: Secret) -> dict[str, Any]:
         facts = _cert_facts(chain_pem)
         tls_dir = self.dir / "tls"
-        tls_dir.mkdir(mode=0o700, exist_ok=True)
+        private_dir(tls_dir)
         stem = f"{_now().strftime('%Y%m%dT%H%M%S')}-{facts['fingerprint'][7:19]}"
         store.write_atomic(tls_dir / f"{stem}-key.pem", key.reveal(), mode=0o600)
         store.write_atomic(tls_dir / f"{stem}.pem", chain_pem.encode())
@@ -505,7 +506,7 @@ class LocalTarget:
                     f"{target.id} is already running (pid {target._runtime().get('pid')}); "
                     f"stop it first: mlssl local stop {name}"
                 )
-            target.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            private_dir(target.dir)
             store.write_atomic(target.dir / "model.pkl", model, mode=0o600)
             entry = target.dir / "entry.py"
             if entry_script is not None:
