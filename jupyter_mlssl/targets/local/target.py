@@ -201,8 +201,10 @@ class LocalTarget:
 
                 notes.append(f"trust the local CA to call it: {ca.ca_dir() / 'ca.pem'}")
             if served and served != tls.get("fingerprint"):
+                # an error, not a warning: clients get another certificate than the one
+                # recorded (a change cut short between the settings and the reload)
                 findings.append(Finding(
-                    "stale_certificate", Severity.WARNING,
+                    "stale_certificate", Severity.ERROR,
                     f"{self.id}: the service serves {_short(served)}, the settings say "
                     f"{_short(tls.get('fingerprint'))}; re-apply the settings",
                 ))
