@@ -190,10 +190,10 @@ def parse(text: str, *, source: str = "YAML", first_line: int = 1,
         mark = exc.problem_mark or exc.context_mark
         where = mark.line + 1 + offset if mark is not None else None
         problem = exc.problem or exc.context or "not valid YAML"
-        raise _fail(source, where, f"not valid YAML: {problem[:120]}") from None
+        raise _fail(source, where, f"not valid YAML: {' '.join(problem.split())[:120]}") from None
     except yaml.YAMLError as exc:
         # ReaderError and friends carry no line mark; their text is short and ours
-        raise _fail(source, None, f"not valid YAML: {str(exc)[:120]}") from None
+        raise _fail(source, None, f"not valid YAML: {' '.join(str(exc).split())[:120]}") from None
     except (RecursionError, ValueError, OverflowError) as exc:
         # a backstop: the bounds above should make these unreachable
         raise _fail(source, None, f"not valid settings ({type(exc).__name__})") from None

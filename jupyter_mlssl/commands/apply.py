@@ -52,8 +52,9 @@ def read_settings_file(path: Path, shown: str) -> str:
 
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    except OSError as exc:
-        raise InputError(f"{shown}: cannot read the settings file ({exc.strerror}); "
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+        reason = getattr(exc, "strerror", None) or "not a valid path"
+        raise InputError(f"{shown}: cannot read the settings file ({reason}); "
                          "check the path") from None
     try:
         mode = os.fstat(fd).st_mode
