@@ -120,7 +120,7 @@ def _renew(label: str | None, overwrite: bool, given: list[str],
     if label and _label(label) != current.leaf_domain_label:
         raise InputError(
             f"--renew keeps the name: pass the current label {current.leaf_domain_label!r} "
-            f"(or none), not {label!r}; a new label is an update without --renew"
+            f"(or none), not {_shown(label)}; a new label is an update without --renew"
         )
     return SslSettings(status="Auto", leaf_domain_label=current.leaf_domain_label, renew=True)
 
@@ -129,7 +129,7 @@ def _label(label: str) -> str:
     value = label.strip().lower()
     if not LABEL_RE.match(value):
         raise InputError(
-            f"--leaf-domain-label {label!r}: use one DNS label of lowercase letters, digits "
+            f"--leaf-domain-label {_shown(label)}: use one DNS label of lowercase letters, digits "
             "and '-', starting with a letter, at most 56 characters (e.g. 'contoso')"
         )
     return value
@@ -139,10 +139,15 @@ def _hostname(cname: str) -> str:
     value = cname.strip().rstrip(".").lower()
     if not HOSTNAME_RE.match(value):
         raise InputError(
-            f"--cname {cname!r}: not a DNS name; give the name clients use, such as "
+            f"--cname {_shown(cname)}: not a DNS name; give the name clients use, such as "
             "api.contoso.com"
         )
     return value
+
+
+def _shown(value: str, limit: int = 80) -> str:
+    """A user's value quoted in a message, cut short: a pasted blob never fills the screen."""
+    return repr(value) if len(value) <= limit else repr(value[:limit]) + "..."
 
 
 def _describe(source: Any) -> str:
