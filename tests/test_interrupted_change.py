@@ -98,3 +98,32 @@ def test_a_change_interrupted_in_this_process_is_recorded_at_once(monkeypatch):
         rows = history.entries(target.id).entries
     assert rows[0]["outcome"] == "interrupted"
     assert rows[0]["message"].startswith("interrupted (KeyboardInterrupt) while applying")
+
+
+def test_applying_the_same_settings_again_repairs_a_stale_service():
+    from jupyter_mlssl.targets.base import SslSettings
+    from jupyter_mlssl.targets.local import store
+
+    with deployed("iris") as target:
+        assert change(target, settings_from_options(leaf_domain_label="iris"),
+                      verify=False).outcome == "applied"
+        # What a change killed after writing the settings leaves on disk: new settings (a
+        # renewed certificate), not loaded by the service.
+        state = json.loads((target.dir / "state.json").read_text())
+        renew = SslSettings(status="Auto", leaf_domain_label="iris", renew=True)
+        new = target._next_state(state, target.plan(renew), lambda message: None)
+        store.write_json(target.dir / "state.json", dict(new, published=state["published"]))
+
+        stale = target.status()
+        assert [f.code for f in stale.findings] == ["stale_certificate"]
+        assert stale.exit_status == 1
+        plan = target.plan(settings_from_options(leaf_domain_label="iris"))
+        assert [c.field for c in plan.changes] == ["served certificate"]
+
+        repaired = change(target, settings_from_options(leaf_domain_label="iris"))
+        assert repaired.outcome == "applied", repaired.summary()
+        status = target.status()
+        assert status.findings == [] and status.exit_status == 0
+        assert target._runtime()["served"]["fingerprint"] == new["tls"]["fingerprint"]
+        again = change(target, settings_from_options(leaf_domain_label="iris"))
+        assert again.outcome == "unchanged"
