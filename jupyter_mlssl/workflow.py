@@ -448,11 +448,12 @@ def _finish(report: ChangeReport, outcome: Outcome, message: str, *,
         report.after = after
     report.before = before
     report.recorded = True
-    final = after if after is not None else before
+    # an interrupted change leaves the target in a state nobody looked at: no "after"
+    final = None if outcome == "interrupted" else after if after is not None else before
     verification = _verdict_word(report.verification)
     if report.rollback_verification is not None:
         verification += "; after rollback " + _verdict_word(report.rollback_verification)
-    if outcome in ("blocked", "refused"):
+    if outcome in ("blocked", "refused", "interrupted"):
         verification = "not run"
     columns: dict[str, Any] = dict(
         outcome=outcome,

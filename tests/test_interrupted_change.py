@@ -98,6 +98,8 @@ def test_a_change_interrupted_in_this_process_is_recorded_at_once(monkeypatch):
         rows = history.entries(target.id).entries
     assert rows[0]["outcome"] == "interrupted"
     assert rows[0]["message"].startswith("interrupted (KeyboardInterrupt) while applying")
+    assert (rows[0]["before_status"], rows[0]["after_status"]) == ("Disabled", None)
+    assert rows[0]["verification"] == "not run"
 
 
 def test_applying_the_same_settings_again_repairs_a_stale_service():
