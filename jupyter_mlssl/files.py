@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -42,6 +43,28 @@ def write_atomic(path: str | os.PathLike[str], data: bytes, *, mode: int = 0o644
             os.unlink(temp)
         raise
     return target
+
+
+def private_dir(path: str | os.PathLike[str]) -> Path:
+    """The directory ``path``, created ``0700`` from the start if missing (parents as usual).
+
+    ``os.mkdir(path, 0o700)``: the umask can only take bits away, so the directory is never
+    open to group or others, not even for the moment a mkdir-then-chmod would leave. A
+    strict umask that took the owner's own bits is undone (owner bits only). A directory
+    already there from an older version and open to others is narrowed to ``0700``.
+    """
+    directory = Path(path)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.mkdir(directory, 0o700)
+    except FileExistsError:
+        pass
+    info = os.stat(directory)
+    if not stat.S_ISDIR(info.st_mode):
+        raise NotADirectoryError(f"{directory}: not a directory")
+    if info.st_uid == os.getuid() and stat.S_IMODE(info.st_mode) != 0o700:
+        os.chmod(directory, 0o700)
+    return directory
 
 
 def is_ip_address(host: str) -> bool:

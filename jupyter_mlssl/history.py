@@ -10,12 +10,20 @@ JupyterLab status bar shows it (through the server extension), soonest expiry fi
 
 SQLite because it is in the standard library, survives concurrent writers (the busy
 timeout serialises them) and is easy to read with any tool.
+
+A change is written twice: a ``started`` row before anything is touched (:func:`start`,
+naming the process that runs it), completed in place when it ends (:func:`finish`). A
+process killed in between leaves its row ``started``; the next command that reads the
+history (:func:`reconcile`) finds the process gone and marks the row ``interrupted``, with
+what was attempted, so the log never silently lacks a half-done change.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import getpass
+import os
+import socket
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
@@ -45,7 +53,8 @@ CREATE TABLE IF NOT EXISTS attempts (
     fqdn TEXT,
     verification TEXT,
     outcome TEXT NOT NULL,
-    message TEXT
+    message TEXT,
+    owner TEXT
 );
 CREATE INDEX IF NOT EXISTS attempts_target ON attempts (target, id);
 """
@@ -57,6 +66,8 @@ COLUMNS = (
 )
 #: outcomes after which the target's "after" columns describe what it really serves now
 SETTLED = ("applied", "rolled_back", "failed")
+#: a change under way (or whose process died: see ``reconcile``), and one that was cut short
+STARTED, INTERRUPTED = "started", "interrupted"
 
 
 def db_path() -> Path:
@@ -68,6 +79,8 @@ def _connect() -> Iterator[sqlite3.Connection]:
     with closing(sqlite3.connect(db_path(), timeout=15)) as conn:
         conn.row_factory = sqlite3.Row
         conn.executescript(SCHEMA)
+        if "owner" not in {row[1] for row in conn.execute("PRAGMA table_info(attempts)")}:
+            conn.execute("ALTER TABLE attempts ADD COLUMN owner TEXT")  # a log from 0.x
         with conn:
             yield conn
 
@@ -106,8 +119,9 @@ def record(
     message: str | None = None,
     user: str | None = None,
     time: str | None = None,
+    owner: str | None = None,
 ) -> int:
-    """Append one attempt; returns its row id."""
+    """Append one attempt; returns its row id. ``owner``: see :func:`start`."""
     row = {
         "time": time or _now(),
         "target": target,
@@ -126,11 +140,101 @@ def record(
     }
     with _connect() as conn:
         cursor = conn.execute(
-            f"INSERT INTO attempts ({', '.join(COLUMNS)}) "
-            f"VALUES ({', '.join('?' for _ in COLUMNS)})",
-            [row[c] for c in COLUMNS],
+            f"INSERT INTO attempts ({', '.join(COLUMNS)}, owner) "
+            f"VALUES ({', '.join('?' for _ in COLUMNS)}, ?)",
+            [*(row[c] for c in COLUMNS), owner],
         )
         return int(cursor.lastrowid or 0)
+
+
+def _start_ticks(pid: int) -> str:
+    """The process's start time in clock ticks (Linux): a pid reused later differs in it."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[-1].split()[19]
+    except (OSError, IndexError):
+        return ""
+
+
+def _owner() -> str:
+    pid = os.getpid()
+    return f"{socket.gethostname()}:{pid}:{_start_ticks(pid)}"
+
+
+def _owner_gone(owner: str | None) -> bool:
+    """Whether the process that wrote a ``started`` row has ended (False when unsure)."""
+    if not owner:
+        return True
+    parts = owner.split(":")
+    if len(parts) < 3:
+        return True
+    host, pid_text, ticks = ":".join(parts[:-2]), parts[-2], parts[-1]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False  # another machine sharing this directory: it cannot be checked here
+    pid = int(pid_text)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    now = _start_ticks(pid)
+    if ticks and now and now != ticks:
+        return True  # the pid was reused by another process
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[-1].split()[0] == "Z"
+    except OSError:
+        return False
+
+
+def start(*, target: str, action: str, before_status: str | None = None,
+          before_fingerprint: str | None = None, before_not_after: str | None = None,
+          message: str | None = None) -> int:
+    """Record a change as ``started`` before it touches anything; returns the row id."""
+    return record(target=target, action=action, outcome=STARTED,
+                  before_status=before_status, before_fingerprint=before_fingerprint,
+                  before_not_after=before_not_after, verification="not run",
+                  message=message, owner=_owner())
+
+
+def finish(row_id: int, **columns: Any) -> None:
+    """Complete the ``started`` row ``row_id`` with the change's outcome (``record``'s
+    keyword arguments); the row keeps its start time."""
+    unknown = set(columns) - set(COLUMNS)
+    if unknown:
+        raise TypeError(f"unknown history columns: {sorted(unknown)}")
+    for name in ("before_fingerprint", "after_fingerprint"):
+        if name in columns:
+            columns[name] = _fingerprint(columns[name])
+    if "message" in columns:
+        columns["message"] = " ".join((columns["message"] or "").split()) or None
+    assignments = ", ".join(f"{name} = ?" for name in columns)
+    with _connect() as conn:
+        conn.execute(f"UPDATE attempts SET {assignments}, owner = NULL WHERE id = ?",
+                     [*columns.values(), row_id])
+
+
+def reconcile() -> int:
+    """Mark ``started`` rows whose process has ended as ``interrupted``; how many were."""
+    if not db_path().exists():
+        return 0
+    with _connect() as conn:
+        rows = conn.execute("SELECT id, owner, message FROM attempts WHERE outcome = ?",
+                            (STARTED,)).fetchall()
+        marked = 0
+        for row in rows:
+            if not _owner_gone(row["owner"]):
+                continue
+            pid = (row["owner"] or "").split(":")[-2:-1] or ["?"]
+            attempted = (row["message"] or "").removeprefix("started: ")
+            conn.execute(
+                "UPDATE attempts SET outcome = ?, message = ?, owner = NULL WHERE id = ? "
+                "AND outcome = ?",
+                (INTERRUPTED, f"interrupted: the process (pid {pid[0]}) ended before the "
+                 f"change was recorded; attempted: {attempted}", row["id"], STARTED))
+            marked += 1
+    return marked
 
 
 @dataclass(repr=False)
@@ -189,6 +293,7 @@ def entries(target: str | None = None, limit: int = 50) -> HistoryReport:
     """The last ``limit`` attempts (newest first), for one target or all."""
     if not db_path().exists():
         return HistoryReport(target=target)
+    reconcile()
     query = f"SELECT {', '.join(COLUMNS)} FROM attempts"
     params: list[Any] = []
     if target:

@@ -9,7 +9,9 @@
 
 The service is its own process and outlives the kernel (Azure ML-style: ``GET /`` health,
 ``POST /score`` JSON in and out). ``stop`` ends it and deletes its state and keys; the
-local CA and the history stay.
+local CA and the history stay. The service inherits the environment except variables that
+hold passwords (those named with ``--password-env``, and names containing PASSWORD, PASSWD,
+PASSPHRASE or SECRET): it lives for days and its environment is readable in ``/proc``.
 """
 
 from __future__ import annotations

@@ -53,8 +53,10 @@ def _change_flags(parser: argparse.ArgumentParser, *, needs_settings: bool) -> N
                          help="get a Microsoft-provided certificate for L<6 chars>.<region>...")
         how.add_argument("--overwrite-existing-domain", action="store_true",
                          help="with --leaf-domain-label: draw a new name suffix")
-        how.add_argument("--cert", metavar="F", help="certificate file (PEM, DER, PFX or P7B)")
-        how.add_argument("--key", metavar="F", help="private key file")
+        how.add_argument("--cert", metavar="F", help="certificate file (PEM, DER, PFX or P7B); "
+                         "a PFX/P12 bundle carries its key (password: --password-env)")
+        how.add_argument("--key", metavar="F", help="private key file (not needed with a PFX "
+                         "bundle that holds the key)")
         how.add_argument("--cname", metavar="NAME", help="the DNS name clients use")
         how.add_argument("--password-env", metavar="VAR",
                          help="environment variable holding the key or PFX password")

@@ -79,18 +79,21 @@ def settings_from_options(
             "say which certificate: --leaf-domain-label L for one from the service's CA, "
             "or --cert FILE --key FILE --cname NAME for your own"
         )
-    if len(given) < 3:
-        missing = [flag for flag in custom if flag not in given]
-        raise InputError(
-            f"{', '.join(given)} also need(s) {', '.join(missing)}: a custom certificate "
-            "takes --cert, --key and --cname together"
-        )
-    assert cert is not None and key is not None and cname is not None
+    missing = [flag for flag in custom if flag not in given]
+    need = (f"{', '.join(given)} also need(s) {', '.join(missing)}: a custom certificate "
+            "takes --cert, --key and --cname together (or a PFX bundle holding the key as "
+            "--cert, and --cname)")
+    if missing and missing != ["--key"]:
+        raise InputError(need)
+    assert cert is not None and cname is not None
     name = _hostname(cname)
     from jupyter_mlssl.certificates import load_or_raise
 
+    # Without --key the certificate file must carry it: a PKCS#12 (.pfx) bundle does.
     loaded = load_or_raise(cert, key=key, password=password)
     if loaded.key is None:
+        if missing:
+            raise InputError(need)
         raise InputError(f"{_describe(key)} holds no private key: give the key file with --key")
     return SslSettings(status="Enabled", cname=name, cert_pem=loaded.chain_pem(),
                        key=loaded.key_pem())
@@ -117,7 +120,7 @@ def _renew(label: str | None, overwrite: bool, given: list[str],
     if label and _label(label) != current.leaf_domain_label:
         raise InputError(
             f"--renew keeps the name: pass the current label {current.leaf_domain_label!r} "
-            f"(or none), not {label!r}; a new label is an update without --renew"
+            f"(or none), not {_shown(label)}; a new label is an update without --renew"
         )
     return SslSettings(status="Auto", leaf_domain_label=current.leaf_domain_label, renew=True)
 
@@ -126,7 +129,7 @@ def _label(label: str) -> str:
     value = label.strip().lower()
     if not LABEL_RE.match(value):
         raise InputError(
-            f"--leaf-domain-label {label!r}: use one DNS label of lowercase letters, digits "
+            f"--leaf-domain-label {_shown(label)}: use one DNS label of lowercase letters, digits "
             "and '-', starting with a letter, at most 56 characters (e.g. 'contoso')"
         )
     return value
@@ -136,10 +139,15 @@ def _hostname(cname: str) -> str:
     value = cname.strip().rstrip(".").lower()
     if not HOSTNAME_RE.match(value):
         raise InputError(
-            f"--cname {cname!r}: not a DNS name; give the name clients use, such as "
+            f"--cname {_shown(cname)}: not a DNS name; give the name clients use, such as "
             "api.contoso.com"
         )
     return value
+
+
+def _shown(value: str, limit: int = 80) -> str:
+    """A user's value quoted in a message, cut short: a pasted blob never fills the screen."""
+    return repr(value) if len(value) <= limit else repr(value[:limit]) + "..."
 
 
 def _describe(source: Any) -> str:

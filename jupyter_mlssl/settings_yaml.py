@@ -16,6 +16,7 @@ Values are never echoed in errors for ``cert``/``key``: a pasted key must not re
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,9 +68,79 @@ class DesiredOptions:
         return f"{self.source}, line {line}" if line else self.source
 
 
+#: Bounds checked before any YAML work: settings are a dozen short lines, so anything
+#: beyond these is a mistake or hostile, and refusing it early keeps every answer small
+#: and quick (an alias "billion laughs" of 300 bytes otherwise expands to gigabytes).
+MAX_BYTES = 64 * 1024
+MAX_DEPTH = 20
+MAX_DIGITS = 40
+MAX_VALUE = 4096  # PATH_MAX: the longest a file path setting can usefully be
+_SHOWN = 80
+
+#: what PyYAML's reader refuses (yaml.reader.Reader.NON_PRINTABLE), found here first so the
+#: error names the line and the character instead of failing inside the loader
+_NON_PRINTABLE = re.compile(
+    "[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
+
+
 def _fail(source: str, line: int | None, message: str) -> InputError:
     where = f"{source}, line {line}" if line else source
     return InputError(f"{where}: {message}")
+
+
+def shorten(value: object, limit: int = _SHOWN) -> str:
+    """``repr(value)`` cut to ``limit`` characters: a user's value never fills a message."""
+    text = repr(value[: limit + 1] if isinstance(value, str) else value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """A SafeLoader that composes at most ``MAX_DEPTH`` levels and no aliases.
+
+    The composer is recursive (deep nesting ends in RecursionError) and expands aliases by
+    sharing nodes (a few bytes of ``&a``/``*a`` become an exponential value once
+    constructed); settings need neither, so both are refused while composing, at the
+    line where they occur, before any value is built.
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise _Refused(event.start_mark, "aliases (*name) are not accepted: settings "
+                           "need none; write each value out")
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise _Refused(self.peek_event().start_mark,
+                               f"nested more than {MAX_DEPTH} levels deep; settings are "
+                               "flat 'key: value' lines")
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+class _Refused(Exception):
+    def __init__(self, mark: Any, message: str) -> None:
+        super().__init__(message)
+        self.mark = mark
+        self.message = message
+
+
+def _check_bounds(text: str, source: str, offset: int) -> None:
+    # characters first: a huge cell is refused without encoding it
+    size = len(text) if len(text) > MAX_BYTES else len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_BYTES:
+        raise _fail(source, None, f"the settings are {size} bytes; at most {MAX_BYTES} are "
+                    "accepted (settings are a few short lines)")
+    bad = _NON_PRINTABLE.search(text)
+    if bad is not None:
+        line = text.count("\n", 0, bad.start()) + 1 + offset
+        raise _fail(source, line, f"character U+{ord(bad.group()):04X} is not allowed in "
+                    "YAML (a control character or an unpaired surrogate); remove it")
 
 
 def parse(text: str, *, source: str = "YAML", first_line: int = 1,
@@ -88,8 +159,10 @@ def parse(text: str, *, source: str = "YAML", first_line: int = 1,
     if not text or not text.strip():
         raise _fail(source, None, "no settings given; write YAML such as 'status: enabled', "
                     "'cname: ...', 'cert: FILE', 'key: FILE'")
-    loader = yaml.SafeLoader(text)
+    _check_bounds(text, source, offset)
+    loader = None
     try:
+        loader = _BoundedLoader(text)
         root = loader.get_single_node()
         if root is None:
             raise _fail(source, None, "no settings given (the YAML is empty)")
@@ -101,24 +174,32 @@ def parse(text: str, *, source: str = "YAML", first_line: int = 1,
             line = line_of(key_node)
             name = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
             if not isinstance(name, str) or name not in SCHEMA:
-                hint = difflib.get_close_matches(str(name), SCHEMA, n=1)
+                shown = shorten(name) if isinstance(name, str) else "(not a plain key)"
+                hint = difflib.get_close_matches(str(name)[:_SHOWN], SCHEMA, n=1)
                 fix = f"did you mean '{hint[0]}'?" if hint else "known keys: " + ", ".join(SCHEMA)
-                raise _fail(source, line, f"unknown key '{name}'; {fix}")
+                raise _fail(source, line, f"unknown key {shown}; {fix}")
             if name in options.lines:
                 raise _fail(source, line, f"'{name}' given twice (first on line "
                             f"{options.lines[name]})")
             options.lines[name] = line
-            value = loader.construct_object(value_node, deep=True)
+            value = _construct(loader, name, value_node, source, line_of(value_node))
             setattr(options, name, _check_value(name, value, source, line_of(value_node)))
+    except _Refused as exc:
+        raise _fail(source, exc.mark.line + 1 + offset, exc.message) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = mark.line + 1 + offset if mark is not None else None
         problem = exc.problem or exc.context or "not valid YAML"
-        raise _fail(source, where, f"not valid YAML: {problem}") from None
+        raise _fail(source, where, f"not valid YAML: {' '.join(problem.split())[:120]}") from None
     except yaml.YAMLError as exc:
-        raise _fail(source, None, f"not valid YAML: {exc}") from None
+        # ReaderError and friends carry no line mark; their text is short and ours
+        raise _fail(source, None, f"not valid YAML: {' '.join(str(exc).split())[:120]}") from None
+    except (RecursionError, ValueError, OverflowError) as exc:
+        # a backstop: the bounds above should make these unreachable
+        raise _fail(source, None, f"not valid settings ({type(exc).__name__})") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
     _check_combination(options)
     if base_dir is not None:
@@ -129,27 +210,48 @@ def parse(text: str, *, source: str = "YAML", first_line: int = 1,
     return options
 
 
+def _construct(loader: yaml.SafeLoader, name: str, node: yaml.Node, source: str,
+               line: int) -> Any:
+    """The Python value of a setting's node; only scalars are settings."""
+    if not isinstance(node, yaml.ScalarNode):
+        kind = "a list" if isinstance(node, yaml.SequenceNode) else "a mapping"
+        raise _fail(source, line, f"{name}: expected {SCHEMA[name][1]}, got {kind}")
+    if node.tag == "tag:yaml.org,2002:int" and len(node.value) > MAX_DIGITS:
+        # int() of thousands of digits is slow, then refused (sys.int_max_str_digits)
+        raise _fail(source, line, f"{name}: a number of {len(node.value)} characters; "
+                    f"expected {SCHEMA[name][1]}")
+    return loader.construct_object(node, deep=True)
+
+
 def _check_value(name: str, value: Any, source: str, line: int) -> Any:
     kind, described = SCHEMA[name]
     if value is None:
         return False if kind is bool else None
     if kind is bool:
         if not isinstance(value, bool):
-            raise _fail(source, line, f"{name}: expected {described}, got {value!r}")
+            raise _fail(source, line, f"{name}: expected {described}, got {shorten(value)}")
         return value
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        shown = type(value).__name__ if name in ("cert", "key") else repr(value)
+        shown = type(value).__name__ if name in ("cert", "key") else shorten(value)
         raise _fail(source, line, f"{name}: expected {described}, got {shown}")
     text = str(value).strip()
+    if len(text) > MAX_VALUE:
+        shown = "" if name in ("cert", "key", "password_env") else f" ({shorten(text)})"
+        raise _fail(source, line, f"{name}: a value of {len(text)} characters{shown}; at most "
+                    f"{MAX_VALUE} are accepted")
     if name in ("cert", "key") and _PEM in text:
         raise _fail(source, line, f"{name}: give a file path, not the PEM text itself "
                     "(key material must never be written in a notebook)")
+    if any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in text):
+        # a double-quoted "\e" or "\0": a terminal escape or a truncated path, never a setting
+        raise _fail(source, line, f"{name}: contains a control character; remove it")
     if name == "status":
         lowered = text.lower()
         if lowered not in STATUSES:
             hint = difflib.get_close_matches(lowered, STATUSES, n=1)
             fix = f"; did you mean '{hint[0]}'?" if hint else ""
-            raise _fail(source, line, f"status: expected {described}, got {text!r}{fix}")
+            raise _fail(source, line, f"status: expected {described}, got "
+                        f"{shorten(text)}{fix}")
         return lowered
     if name == "password_env" and not text.replace("_", "").isalnum():
         # Do not echo it: this is where a password typed by mistake would sit.
@@ -184,7 +286,9 @@ def _check_combination(o: DesiredOptions) -> None:
         raise _fail(o.source, o.lines.get("overwrite_existing_domain"),
                     "overwrite_existing_domain: only used with leaf_domain_label")
     if o.status == "enabled" and not o.leaf_domain_label:
-        missing = [n for n in ("cert", "key", "cname") if not getattr(o, n)]
+        missing = [n for n in ("cert", "key", "cname") if not getattr(o, n)
+                   # a PKCS#12 bundle carries its key (checked when the file is read)
+                   and not (n == "key" and (o.cert or "").lower().endswith((".pfx", ".p12")))]
         if missing:
             raise _fail(o.source, o.lines.get("status"),
                         f"status: enabled with your own certificate needs cert, key and cname; "

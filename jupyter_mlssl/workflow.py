@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from jupyter_mlssl import history
 from jupyter_mlssl.errors import ConfirmationRequired, MlsslError, OperationError
-from jupyter_mlssl.files import is_ip_address
+from jupyter_mlssl.files import is_ip_address, private_dir
 from jupyter_mlssl.paths import state_dir
 from jupyter_mlssl.reports import Finding, Report, Severity
 from jupyter_mlssl.targets.base import Plan, SslSettings, Target, TargetStatus
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 Outcome = Literal["dry_run", "applied", "unchanged", "rolled_back", "failed", "refused",
-                  "blocked"]
+                  "blocked", "interrupted"]
 #: outcomes that mean "what you asked for is in place" (exit status 0)
 GOOD_OUTCOMES = ("dry_run", "applied", "unchanged")
 #: probe verdicts that show TLS is really off on a port
@@ -116,6 +116,8 @@ class ChangeReport(Report):
     before: TargetStatus | None = None
     after: TargetStatus | None = None
     recorded: bool = field(default=False, repr=False)
+    #: the history row written when the change started (completed by ``_finish``)
+    attempt: int | None = field(default=None, repr=False)
 
     title = "Change"
 
@@ -290,8 +292,7 @@ def _merge_bundles(*bundles: str | None) -> str | None:
     if len(given) <= 1:
         return given[0] if given else None
     data = b"".join(Path(b).read_bytes().rstrip(b"\n") + b"\n" for b in given)
-    directory = state_dir() / "bundles"
-    directory.mkdir(exist_ok=True, mode=0o700)
+    directory = private_dir(state_dir() / "bundles")
     merged = directory / f"{hashlib.sha256(data).hexdigest()[:16]}.pem"
     if not merged.exists():
         merged.write_bytes(data)
@@ -318,6 +319,7 @@ def change(
     bounds the wait for the target's operation (None: the target's own default).
     """
     say = progress or (lambda message: None)
+    history.reconcile()  # a change cut short by a killed process is recorded first
     say(f"planning: {target.id}")
     plan = plan_change(target, desired, ca_bundle=ca_bundle)
     name = "renew" if desired.renew else (action or plan.action)
@@ -362,8 +364,24 @@ def change(
                 if plan.empty:
                     report.outcome, report.message = "unchanged", "nothing to change"
                     return report
-            return _apply_and_verify(target, plan, report, before, say, verify, ca_bundle,
-                                     timeout)
+            # Recorded before anything is touched: a process killed from here on leaves a
+            # "started" row, which the next command marks "interrupted" (history.reconcile).
+            report.attempt = history.start(
+                target=report.target, action=report.action,
+                before_status=before.ssl.status,
+                before_fingerprint=before.certificate_fingerprint,
+                before_not_after=before.certificate_not_after,
+                message=f"started: {_attempted(plan)}",
+            )
+            try:
+                return _apply_and_verify(target, plan, report, before, say, verify,
+                                         ca_bundle, timeout)
+            except BaseException as exc:  # Ctrl-C in a kernel, or a bug: not left "started"
+                if not report.recorded and not isinstance(exc, OperationError):
+                    _finish(report, "interrupted",
+                            f"interrupted ({type(exc).__name__}) while applying: "
+                            f"{_attempted(plan)}", before=before)
+                raise
     except OperationError as exc:  # busy, or the target refused: recorded, then raised
         if not report.recorded:
             _finish(report, "failed", str(exc), before=None)
@@ -409,6 +427,12 @@ def _apply_and_verify(target: Target, plan: Plan, report: ChangeReport, before: 
                    before=before, after=restored)
 
 
+def _attempted(plan: Plan) -> str:
+    """What a change set out to do, for the history: its summary and the fields it changes."""
+    fields = ", ".join(dict.fromkeys(item.field for item in plan.changes))
+    return plan.summary().removeprefix("plan: ") + (f" ({fields})" if fields else "")
+
+
 def _blocked_message(plan: Plan) -> str:
     errors = [f for f in plan.findings if f.severity == Severity.ERROR]
     first = errors[0]
@@ -424,15 +448,14 @@ def _finish(report: ChangeReport, outcome: Outcome, message: str, *,
         report.after = after
     report.before = before
     report.recorded = True
-    final = after if after is not None else before
+    # an interrupted change leaves the target in a state nobody looked at: no "after"
+    final = None if outcome == "interrupted" else after if after is not None else before
     verification = _verdict_word(report.verification)
     if report.rollback_verification is not None:
         verification += "; after rollback " + _verdict_word(report.rollback_verification)
-    if outcome in ("blocked", "refused"):
+    if outcome in ("blocked", "refused", "interrupted"):
         verification = "not run"
-    history.record(
-        target=report.target,
-        action=report.action,
+    columns: dict[str, Any] = dict(
         outcome=outcome,
         before_status=before.ssl.status if before else report.plan.current.status,
         before_fingerprint=before.certificate_fingerprint if before else None,
@@ -445,4 +468,8 @@ def _finish(report: ChangeReport, outcome: Outcome, message: str, *,
         verification=verification,
         message=message,
     )
+    if report.attempt is not None:
+        history.finish(report.attempt, **columns)
+    else:
+        history.record(target=report.target, action=report.action, **columns)
     return report

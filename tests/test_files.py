@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import stat
 
 import pytest
 
-from jupyter_mlssl.files import is_ip_address, write_atomic
+from jupyter_mlssl.files import is_ip_address, private_dir, write_atomic
 
 
 def test_write_atomic_sets_mode_and_replaces(tmp_path):
@@ -33,3 +34,19 @@ def test_write_atomic_refuses_to_clobber_without_overwrite(tmp_path):
 ])
 def test_is_ip_address(host, expected):
     assert is_ip_address(host) is expected
+
+
+def test_private_dir_is_0700_whatever_the_umask_and_narrows_an_old_one(tmp_path):
+    old = os.umask(0o277)  # takes the owner's write and execute bits too
+    try:
+        made = private_dir(tmp_path / "a" / "keys")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(made.stat().st_mode) == 0o700
+    wide = tmp_path / "wide"
+    wide.mkdir(mode=0o755)
+    os.chmod(wide, 0o755)
+    assert stat.S_IMODE(private_dir(wide).stat().st_mode) == 0o700
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(NotADirectoryError):
+        private_dir(tmp_path / "file")

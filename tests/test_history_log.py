@@ -77,3 +77,59 @@ def test_concurrent_writers_all_land():
         thread.join()
     with sqlite3.connect(history.db_path()) as conn:
         assert conn.execute("SELECT COUNT(*) FROM attempts").fetchone()[0] == 40
+
+
+def test_started_rows_of_dead_processes_become_interrupted_live_ones_stay():
+    import os
+    import subprocess
+    import sys
+
+    mine = history.start(target="local://a", action="enable", before_status="Disabled",
+                         message="started: enable TLS on local://a (certificate)")
+    # a row left by a process that has ended (a real one: started, then reaped)
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    with sqlite3.connect(history.db_path()) as conn:
+        conn.execute(
+            "INSERT INTO attempts (time, target, action, outcome, message, owner) "
+            "VALUES ('2026-01-01T00:00:00Z', 'local://b', 'update', 'started', "
+            "'started: update TLS on local://b', ?)",
+            (f"{history.socket.gethostname()}:{child.pid}:1",))
+        # our own pid, but another start time: the pid was reused
+        conn.execute(
+            "INSERT INTO attempts (time, target, action, outcome, message, owner) "
+            "VALUES ('2026-01-01T00:00:01Z', 'local://c', 'renew', 'started', 'started: x', ?)",
+            (f"{history.socket.gethostname()}:{os.getpid()}:1",))
+        # a process on another machine sharing the directory: cannot be judged from here
+        conn.execute(
+            "INSERT INTO attempts (time, target, action, outcome, message, owner) "
+            "VALUES ('2026-01-01T00:00:02Z', 'local://d', 'renew', 'started', 'started: y', "
+            "'elsewhere.example:1:1')")
+    conn.close()
+    assert history.reconcile() == 2
+    rows = {e["target"]: e for e in history.entries().entries}
+    assert rows["local://a"]["outcome"] == "started"  # this process is alive
+    assert rows["local://b"]["outcome"] == "interrupted"
+    assert rows["local://b"]["message"] == (
+        f"interrupted: the process (pid {child.pid}) ended before the change was recorded; "
+        "attempted: update TLS on local://b")
+    assert rows["local://c"]["outcome"] == "interrupted"
+    assert rows["local://d"]["outcome"] == "started"
+    history.finish(mine, outcome="applied", after_status="Auto", verification="passed",
+                   message="applied and verified")
+    row = history.entries("local://a").entries
+    assert len(row) == 1 and (row[0]["outcome"], row[0]["before_status"]) == ("applied",
+                                                                               "Disabled")
+    with pytest.raises(TypeError):
+        history.finish(mine, owner="x")
+
+
+def test_a_log_without_the_owner_column_is_upgraded(tmp_path):
+    path = history.db_path()
+    with sqlite3.connect(path) as conn:
+        conn.executescript(history.SCHEMA.replace(",\n    owner TEXT", ""))
+        conn.execute("INSERT INTO attempts (time, target, action, outcome) "
+                     "VALUES ('2025-01-01T00:00:00Z', 'local://old', 'enable', 'applied')")
+    conn.close()
+    history.start(target="local://new", action="enable")
+    assert [e["target"] for e in history.entries().entries] == ["local://new", "local://old"]

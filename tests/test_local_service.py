@@ -276,3 +276,64 @@ def test_stop_is_prompt_with_an_idle_keep_alive_connection_open(tmp_path, pki):
         local.stop_all()
     assert time.monotonic() - started < 2.5
     assert not group_alive(runtime["pid"])
+
+
+def _raw_post(port: int, head: str, body: bytes = b"", *, wait: float = 5.0) -> bytes:
+    """Send ``head`` (request line and headers) and ``body`` on a raw socket; return what the
+    service answers before it closes the connection (bounded by ``wait``)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=wait) as sock:
+        sock.sendall(head.encode("latin-1") + b"\r\n" + body)
+        answer = b""
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            try:
+                chunk = sock.recv(65536)
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break  # closed by the service: the point of every case below
+            answer += chunk
+    return answer
+
+
+@pytest.mark.parametrize(
+    ("headers", "code", "words"),
+    [
+        ("Content-Length: -1\r\n", 400, b"bad Content-Length"),
+        ("Content-Length: -99999999\r\n", 400, b"bad Content-Length"),
+        ("Content-Length: lots\r\n", 400, b"bad Content-Length"),
+        ("Content-Length: 5\r\nContent-Length: 6\r\n", 400, b"bad Content-Length"),
+        ("", 411, b"Content-Length required"),
+        ("Transfer-Encoding: chunked\r\n", 411, b"chunked"),
+        ("Content-Length: 10485761\r\n", 413, b"over 10485760 bytes"),
+        ("Content-Length: 99999999999999999999999\r\n", 400, b"bad Content-Length"),
+    ],
+)
+def test_score_body_length_is_bounded_before_reading(local_target, headers, code, words):
+    port = local_target._runtime()["http_port"]
+    started = time.monotonic()
+    # The body that follows is endless as far as a read-to-EOF would go: the socket stays
+    # open, so only a service that refuses without reading answers (and closes) in time.
+    answer = _raw_post(port, f"POST /score HTTP/1.1\r\nHost: x\r\n{headers}", b"[" * 4096)
+    assert time.monotonic() - started < 4.0
+    status_line, _, rest = answer.partition(b"\r\n")
+    assert status_line.split()[1] == str(code).encode(), answer[:200]
+    head, _, body = rest.partition(b"\r\n\r\n")
+    assert b"connection: close" in head.lower()
+    assert words in json.loads(body)["error"].encode()
+    assert len(answer) < 1000
+
+
+def test_score_reads_exactly_content_length_and_keeps_the_connection(local_target):
+    port = local_target._runtime()["http_port"]
+    payload = json.dumps({"data": [[3, 3]]}).encode()
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        for _ in range(2):  # two requests on one connection: the first read no more than its own
+            sock.sendall(b"POST /score HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: %d\r\n\r\n" % len(payload) + payload)
+            answer = b""
+            while not answer.endswith(b"[1]"):
+                chunk = sock.recv(4096)
+                assert chunk, answer
+                answer += chunk
+            assert answer.startswith(b"HTTP/1.1 200")

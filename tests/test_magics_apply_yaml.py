@@ -97,3 +97,22 @@ def test_shared_validation_errors_speak_yaml_with_the_line(ip, local_target):
     assert type(result.error_in_exec) is UsageError
     assert message.startswith("%%mlssl cell, line 3: leaf_domain_label 'Not_A_Label!'"), message
     assert "--" not in message
+
+
+def test_a_pfx_cert_needs_no_key_line_and_long_values_are_cut_short(tmp_path):
+    options = parse("status: enabled\ncname: api.example.test\ncert: bundle.pfx\n",
+                    source="f.yaml", base_dir=tmp_path)
+    assert (options.cert, options.key) == (str(tmp_path / "bundle.pfx"), None)
+    with pytest.raises(InputError, match="missing: key"):
+        parse("status: enabled\ncname: api.example.test\ncert: chain.pem\n", source="f.yaml")
+
+
+def test_a_long_bad_cname_is_quoted_short(ip, local_target, tmp_path):
+    bundle = tmp_path / "c.pfx"
+    bundle.write_bytes(b"not read: the name is checked first")
+    result = ip.run_cell("%%mlssl apply local://iris\nstatus: enabled\ncname: " + "x_" * 2000
+                         + f"\ncert: {bundle}\n")
+    message = str(result.error_in_exec)
+    assert type(result.error_in_exec) is UsageError
+    assert "line 3: cname 'x_x_x_" in message and "not a DNS name" in message, message
+    assert len(message) < 300, message

@@ -64,6 +64,9 @@ class Context:
         """The password held in environment variable ``var`` (never taken from argv)."""
         if not var:
             return None
+        from jupyter_mlssl.targets.local.processes import withhold
+
+        withhold(var)  # a daemon started by this command must not inherit it
         if var not in self.environ:
             raise InputError(
                 f"--password-env {var}: no such environment variable; "

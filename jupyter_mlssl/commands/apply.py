@@ -34,13 +34,56 @@ def read_options(args: argparse.Namespace, ctx: Context) -> DesiredOptions:
         raise InputError("apply: no settings; write YAML in the %%mlssl cell body "
                          "(or pass --file FILE), e.g. 'status: enabled' / 'cname: ...'")
     path = Path(args.file).expanduser()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or type(exc).__name__
-        raise InputError(f"{args.file}: cannot read the settings file ({reason}); "
-                         "check the path") from None
+    text = read_settings_file(path, str(args.file))
     return settings_yaml.parse(text, source=str(args.file), base_dir=path.parent)
+
+
+def read_settings_file(path: Path, shown: str) -> str:
+    """The text of a settings file: a regular file of at most ``MAX_BYTES``.
+
+    Opened non-blocking so a FIFO does not hang the command waiting for a writer, checked
+    with ``fstat`` on the open descriptor (no race with a rename), and read only up to the
+    bound plus one byte: ``/dev/zero`` or a huge file is refused without reading it all.
+    """
+    import os
+    import stat
+
+    from jupyter_mlssl.settings_yaml import MAX_BYTES
+
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+        reason = getattr(exc, "strerror", None) or "not a valid path"
+        raise InputError(f"{shown}: cannot read the settings file ({reason}); "
+                         "check the path") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = ("a directory" if stat.S_ISDIR(mode) else "a pipe" if stat.S_ISFIFO(mode)
+                    else "a socket" if stat.S_ISSOCK(mode) else "a device"
+                    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file")
+            raise InputError(f"{shown}: is {kind}; give a YAML settings file")
+        chunks: list[bytes] = []
+        size = 0
+        while size <= MAX_BYTES:
+            chunk = os.read(fd, MAX_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise InputError(f"{shown}: cannot read the settings file ({exc.strerror}); "
+                         "check the path") from None
+    finally:
+        os.close(fd)
+    if size > MAX_BYTES:
+        raise InputError(f"{shown}: larger than {MAX_BYTES} bytes; a settings file is a few "
+                         "short lines")
+    try:
+        return b"".join(chunks).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{shown}: not UTF-8 text (byte {exc.start}); give a YAML "
+                         "settings file") from None
 
 
 def _check_files(options: DesiredOptions) -> None:

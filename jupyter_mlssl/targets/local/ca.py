@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from jupyter_mlssl.files import private_dir
 from jupyter_mlssl.targets.local.store import file_lock, local_dir, write_atomic
 
 CA_NAME = "jupyter-mlssl local CA"
@@ -18,9 +19,7 @@ LEAF_DAYS = 90  # what Azure's Microsoft-provided certificates and Let's Encrypt
 
 
 def ca_dir() -> Path:
-    path = local_dir() / "ca"
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return path
+    return private_dir(local_dir() / "ca")
 
 
 def bundle_path() -> Path:

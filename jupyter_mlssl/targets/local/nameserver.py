@@ -20,7 +20,8 @@ import time
 from pathlib import Path
 
 from jupyter_mlssl.errors import OperationError
-from jupyter_mlssl.targets.local.processes import kill_group, pid_alive
+from jupyter_mlssl.files import private_dir
+from jupyter_mlssl.targets.local.processes import child_environment, kill_group, pid_alive
 from jupyter_mlssl.targets.local.store import file_lock, local_dir, read_json, write_json
 
 LOOPBACK = "127.0.0.1"
@@ -31,9 +32,7 @@ START_TIMEOUT = 5.0
 
 
 def dns_dir() -> Path:
-    path = local_dir() / "dns"
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return path
+    return private_dir(local_dir() / "dns")
 
 
 def zone_file() -> Path:
@@ -95,6 +94,7 @@ def ensure_running() -> int:
                 [sys.executable, "-m", "jupyter_mlssl.dnsserver", "--zone-file",
                  str(zone_file()), "--port", str(port)],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                env=child_environment(),  # no password variables
                 start_new_session=True,  # outlives the kernel; stopped as a process group
                 close_fds=True,
             )

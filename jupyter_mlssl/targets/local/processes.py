@@ -8,8 +8,30 @@ period. Nothing here ever signals a process it did not record in the state direc
 from __future__ import annotations
 
 import os
+import re
 import signal
 import time
+
+#: environment variables named as holding a password (``--password-env``, ``password_env:``)
+_WITHHELD: set[str] = set()
+#: names that say they hold a secret: never handed to a daemon that lives for days
+_SECRET_NAME = re.compile(r"PASSWORD|PASSWD|PASSPHRASE|SECRET", re.IGNORECASE)
+
+
+def withhold(name: str) -> None:
+    """Keep environment variable ``name`` (a password's) out of every daemon started later."""
+    _WITHHELD.add(name)
+
+
+def child_environment() -> dict[str, str]:
+    """The environment for a daemon: ours without the variables that hold passwords.
+
+    The scoring service and the DNS server outlive the command that starts them, and a
+    process's environment is readable in ``/proc/PID/environ`` for its whole life; they need
+    no password (keys reach them as 0600 files), so the ones we know of are left out.
+    """
+    return {name: value for name, value in os.environ.items()
+            if name not in _WITHHELD and not _SECRET_NAME.search(name)}
 
 
 def pid_alive(pid: int | None) -> bool:

@@ -45,6 +45,7 @@ MODEL_WAIT = 60.0  # seconds /score waits for the model to load
 HANDSHAKE_TIMEOUT = 10.0
 IDLE_TIMEOUT = 30.0  # keep-alive connections idle longer than this are closed
 MAX_WORKERS = 256  # connections served at once (each keep-alive client holds one)
+MAX_BODY = 10 * 1024 * 1024  # bytes a /score request may send: a batch of rows, not a dataset
 
 
 def _log(message: str) -> None:
@@ -146,9 +147,49 @@ class ScoringHandler(http.server.BaseHTTPRequestHandler):
         else:
             self._send(404, {"error": "not found; POST JSON to /score"})
 
-    def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
+    def _refuse(self, code: int, message: str) -> None:
+        """Answer ``code`` and close: after a bad length the rest of the stream means nothing."""
+        self.close_connection = True
+        body = json.dumps({"error": message}).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _body(self) -> bytes | None:
+        """The request body, exactly Content-Length bytes; ``None`` once refused.
+
+        Bounded before reading: a missing, negative, non-numeric, repeated or too large
+        length is refused (411 / 400 / 413) instead of reading to the end of the stream.
+        Chunked bodies are not supported (HTTP clients send a length for a JSON body).
+        """
+        if self.headers.get("Transfer-Encoding"):
+            self._refuse(411, "send the body with a Content-Length (chunked is not supported)")
+            return None
+        given = self.headers.get_all("Content-Length") or []
+        if not given:
+            self._refuse(411, "Content-Length required")
+            return None
+        text = given[0].strip()
+        if len(set(given)) != 1 or not text.isdigit() or not text.isascii() or len(text) > 18:
+            self._refuse(400, "bad Content-Length: give one non-negative integer")
+            return None
+        length = int(text)
+        if length > MAX_BODY:
+            self._refuse(413, f"request body over {MAX_BODY} bytes; send smaller batches")
+            return None
         body = self.rfile.read(length) if length else b""
+        if len(body) != length:
+            self.close_connection = True  # the client hung up mid-body: nothing to answer
+            return None
+        return body
+
+    def do_POST(self) -> None:
+        body = self._body()
+        if body is None:
+            return
         if self.path.split("?")[0] != "/score":
             self._send(404, {"error": "not found; POST JSON to /score"})
             return

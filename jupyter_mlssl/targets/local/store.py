@@ -41,15 +41,11 @@ DEFAULT_LOCK_TIMEOUT = 30.0
 
 
 def local_dir() -> Path:
-    path = state_dir() / "local"
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return path
+    return files.private_dir(state_dir() / "local")
 
 
 def services_dir() -> Path:
-    path = local_dir() / "services"
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return path
+    return files.private_dir(local_dir() / "services")
 
 
 def check_name(name: str) -> str:
@@ -101,6 +97,7 @@ def file_lock(path: Path, what: str, timeout: float | None = None) -> Iterator[N
     from filelock import FileLock, Timeout
 
     owner_file = path.with_name(path.name + ".owner")
+    files.private_dir(path.parent)  # before FileLock, which would create it 0755
     lock = FileLock(str(path), timeout=lock_timeout() if timeout is None else timeout)
     try:
         lock.acquire()

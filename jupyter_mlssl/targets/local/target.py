@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_mlssl.errors import InputError, OperationError
+from jupyter_mlssl.files import private_dir
 from jupyter_mlssl.reports import Finding, Severity
 from jupyter_mlssl.secrets import Secret
 from jupyter_mlssl.targets.base import (
@@ -47,7 +48,7 @@ from jupyter_mlssl.targets.base import (
     change_action,
 )
 from jupyter_mlssl.targets.local import nameserver, store
-from jupyter_mlssl.targets.local.processes import kill_group, pid_alive
+from jupyter_mlssl.targets.local.processes import child_environment, kill_group, pid_alive
 
 SCHEME = "local://"
 LOOPBACK = "127.0.0.1"
@@ -74,6 +75,24 @@ def _days_left(not_after: str | None) -> int | None:
 
 def _short(fingerprint: str | None) -> str | None:
     return fingerprint[: len("sha256:") + 16] if fingerprint else None
+
+
+def _stale(runtime: dict[str, Any], tls: dict[str, Any] | None) -> str | None:
+    """Why the running service does not serve what the settings say (None when it does).
+
+    An error, not a warning: clients get another certificate than the one recorded, or TLS
+    where it was turned off (a change cut short between writing the settings and the
+    service's reload). Applying the same settings again reloads it (see ``plan``).
+    """
+    if "served" not in runtime:
+        return None  # a service still starting has not said yet
+    served = (runtime.get("served") or {}).get("fingerprint")
+    recorded = tls.get("fingerprint") if tls else None
+    if served == recorded:
+        return None
+    return (f"the service serves {_short(served) or 'no certificate (TLS off)'}, the settings "
+            f"say {_short(recorded) or 'TLS off'}; re-apply the settings (the same "
+            "enable/update again reloads the service)")
 
 
 def _cert_facts(chain_pem: str) -> dict[str, Any]:
@@ -191,20 +210,18 @@ class LocalTarget:
                 f"{self.id}: the scoring service is not running; restart it with "
                 f"mlssl local deploy {self.name} --model FILE (settings are kept)",
             ))
-        elif tls:
-            served = (runtime.get("served") or {}).get("fingerprint")
+        else:
+            stale = _stale(runtime, tls)
+            if stale:
+                findings.append(Finding("stale_certificate", Severity.ERROR,
+                                        f"{self.id}: {stale}"))
+        if alive and tls:
             https_port = runtime.get("https_port")
             notes.append(f"HTTPS scoring URI: https://{state.get('fqdn')}:{https_port}/score")
             if settings.status == "Auto":
                 from jupyter_mlssl.targets.local import ca
 
                 notes.append(f"trust the local CA to call it: {ca.ca_dir() / 'ca.pem'}")
-            if served and served != tls.get("fingerprint"):
-                findings.append(Finding(
-                    "stale_certificate", Severity.WARNING,
-                    f"{self.id}: the service serves {_short(served)}, the settings say "
-                    f"{_short(tls.get('fingerprint'))}; re-apply the settings",
-                ))
         if settings.status == "Enabled" and settings.cname and not nameserver.in_zone(
                 settings.cname):
             notes.append(f"{settings.cname} is outside the local zone {nameserver.ZONE}: "
@@ -302,6 +319,11 @@ class LocalTarget:
         if desired.status == "Disabled":  # Azure sends only {"status": "Disabled"}
             rows = [r for r in rows if r[0] in ("status", "certificate", "https")]
         changes = [Change(f, b, a) for f, b, a in rows if (b or None) != (a or None)]
+        if not changes and pid_alive(runtime.get("pid")) and _stale(runtime, tls):
+            # the settings are already these, but the service serves something else: an
+            # interrupted change. Applying them again is how a user repairs it.
+            served = (runtime.get("served") or {}).get("fingerprint")
+            changes.append(Change("served certificate", _short(served) or "(none)", after_cert))
         if desired.renew and desired.status == "Auto" and not any(
                 c.field == "certificate" for c in changes):
             changes.append(Change("certificate", before_cert, new_cert))
@@ -409,7 +431,7 @@ class LocalTarget:
     def _write_tls(self, chain_pem: str, key: Secret) -> dict[str, Any]:
         facts = _cert_facts(chain_pem)
         tls_dir = self.dir / "tls"
-        tls_dir.mkdir(mode=0o700, exist_ok=True)
+        private_dir(tls_dir)
         stem = f"{_now().strftime('%Y%m%dT%H%M%S')}-{facts['fingerprint'][7:19]}"
         store.write_atomic(tls_dir / f"{stem}-key.pem", key.reveal(), mode=0o600)
         store.write_atomic(tls_dir / f"{stem}.pem", chain_pem.encode())
@@ -505,7 +527,7 @@ class LocalTarget:
                     f"{target.id} is already running (pid {target._runtime().get('pid')}); "
                     f"stop it first: mlssl local stop {name}"
                 )
-            target.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            private_dir(target.dir)
             store.write_atomic(target.dir / "model.pkl", model, mode=0o600)
             entry = target.dir / "entry.py"
             if entry_script is not None:
@@ -529,6 +551,7 @@ class LocalTarget:
         proc = subprocess.Popen(
             [sys.executable, "-m", "jupyter_mlssl.targets.local.service", str(self.dir)],
             cwd=self.dir, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+            env=child_environment(),  # no password variables
             start_new_session=True,  # outlives the kernel; stopped as a process group
             close_fds=True,
         )
