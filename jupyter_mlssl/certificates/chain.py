@@ -41,7 +41,7 @@ def describe(cert: x509.Certificate) -> str:
 
     cn = common_name(cert)
     if cn:
-        return f"'{cn}'"
+        return f"'{facts.printable(cn)}'"
     name = facts.subject(cert)
     text = facts.name_text(name) if name is not None else "(unreadable name)"
     return f"'{text or '(empty subject)'}'"

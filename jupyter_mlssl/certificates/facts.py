@@ -14,8 +14,10 @@ traceback.
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
@@ -58,6 +60,23 @@ def detail(exc: BaseException) -> str:
     if type(exc).__name__ not in ("ValueError",) and not text.startswith(type(exc).__name__):
         text = f"{type(exc).__name__}: {text}"
     return text if len(text) <= DETAIL_CHARS else text[: DETAIL_CHARS - 3] + "..."
+
+
+@contextlib.contextmanager
+def parser_warnings_silenced() -> Iterator[None]:
+    """Silence what cryptography warns about damaged input while it is being read.
+
+    It warns (CryptographyDeprecationWarning) about a negative serial number and falls back
+    to BER, with a UserWarning, for a PKCS#7 file that is not DER; the outcome is reported
+    as a finding, and a warning printed to stderr would break the one-line error.
+    """
+    from cryptography.utils import CryptographyDeprecationWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+        warnings.filterwarnings("ignore", message="PKCS#7 certificates could not be parsed",
+                                category=UserWarning)
+        yield
 
 
 def _read(part: str, read: Callable[[], T]) -> T:
@@ -158,9 +177,17 @@ def common_name(name: x509.Name) -> str | None:
     return _quiet(read, None)
 
 
+def printable(text: str, limit: int = 80) -> str:
+    """A certificate's own text fit for a one-line message: control characters (a name
+    may hold a newline or a tab) become "?", and at most ``limit`` characters."""
+    text = "".join(c if c.isprintable() else "?" for c in text[: limit + 1])
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def name_text(name: x509.Name) -> str:
-    """``name`` as RFC 4514 text, or a placeholder when it cannot be read."""
-    return _quiet(name.rfc4514_string, "(unreadable name)")
+    """``name`` as RFC 4514 text (control characters as "?"), or a placeholder when it
+    cannot be read."""
+    return _quiet(lambda: printable(name.rfc4514_string(), limit=1000), "(unreadable name)")
 
 
 def subject(cert: x509.Certificate) -> x509.Name | None:

@@ -53,7 +53,8 @@ def report_for(loaded: LoadedCertificate, *, cname: str | None = None,
         report.findings = findings
         return report
     try:
-        return _checked(report, loaded, findings, cname, ca_bundle, when)
+        with facts.parser_warnings_silenced():
+            return _checked(report, loaded, findings, cname, ca_bundle, when)
     except BaseException as exc:  # the library boundary: never a traceback for bad input
         if not facts.catchable(exc):
             raise

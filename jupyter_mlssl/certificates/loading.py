@@ -130,20 +130,20 @@ def _too_many(name: str, what: str) -> Finding:
 
 
 def _malformed(certs: list[x509.Certificate], name: str) -> Finding | None:
-    """malformed_certificate for the first certificate whose lazy parts do not parse."""
-    from jupyter_mlssl.certificates.chain import describe
+    """malformed_certificate for the first certificate whose lazy parts do not parse.
 
+    It is named by its place in the file, not its subject: the subject may be the broken
+    part, and a damaged name is no help to the reader.
+    """
     for index, cert in enumerate(certs):
         fault = facts.problem(cert)
         if fault is None:
             continue
-        which = describe(cert)
-        which = which if len(which) <= 60 else which[:56] + "...'"
         place = f"certificate {index + 1} of {len(certs)}" if len(certs) > 1 else "the certificate"
         return error(
             codes.MALFORMED_CERTIFICATE,
-            f"{place} in {name} ({which}) is malformed: {fault}: get a fresh copy from your "
-            "CA, or reissue it",
+            f"{place} in {name} is malformed: {fault}: get a fresh copy from your CA, or "
+            "reissue it",
         )
     return None
 
@@ -522,7 +522,8 @@ def load(cert: Source, *, key: Source | None = None, password: bytes | str | Non
         ))
         return loaded
     try:
-        return _load_data(loaded, data, key, secret, key_name)
+        with facts.parser_warnings_silenced():
+            return _load_data(loaded, data, key, secret, key_name)
     except BaseException as exc:  # the library boundary: a parser fault is a finding
         if not facts.catchable(exc):
             raise

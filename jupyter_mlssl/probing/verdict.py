@@ -142,7 +142,8 @@ def _parse(der: bytes) -> tuple[x509.Certificate, CertSummary]:
         if not facts.catchable(exc):
             raise
         raise facts.MalformedCertificate("DER encoding", facts.detail(exc)) from None
-    fault = facts.problem(cert)
+    with facts.parser_warnings_silenced():
+        fault = facts.problem(cert)
     if fault is not None:
         raise fault
     return cert, summarize(cert, der)
