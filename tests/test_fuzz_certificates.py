@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable
 
 import pytest
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 from hypothesis import HealthCheck, given, settings
@@ -63,6 +64,9 @@ class Seeds:
         bad = {kind: malformed(pki, inter, kind, ca=False) for kind in KINDS}
         key = leaf.key
         certs = [leaf.cert, inter.cert]
+        # cryptography serialises a lazily damaged certificate as it is: a container that
+        # is sound around a certificate that is not
+        damaged = x509.load_der_x509_certificate(bad["duplicate_extension"])
         self.by_format: dict[str, list[bytes]] = {
             "der": [leaf.der, inter.der, rsa_leaf.der, *bad.values()],
             "pem": [
@@ -78,10 +82,13 @@ class Seeds:
                     serialization.BestAvailableEncryption(PASSWORD.encode())),
                 pkcs12.serialize_key_and_certificates(
                     b"fuzz", key, leaf.cert, [inter.cert], serialization.NoEncryption()),
+                pkcs12.serialize_key_and_certificates(
+                    b"fuzz", key, leaf.cert, [damaged], serialization.NoEncryption()),
             ],
             "pkcs7": [
                 pkcs7.serialize_certificates(certs, serialization.Encoding.DER),
                 pkcs7.serialize_certificates(certs, serialization.Encoding.PEM),
+                pkcs7.serialize_certificates([*certs, damaged], serialization.Encoding.DER),
             ],
         }
         self.pieces = [s for seeds in self.by_format.values() for s in seeds]
@@ -311,7 +318,7 @@ def test_large_hostile_input_is_answered_in_under_two_seconds(shape):
     assert set(report.finding_codes()) <= set(ALL_CODES)
     if shape.startswith(f"{MAX_CERTIFICATES + 1} "):
         assert report.finding_codes() == ["unreadable"]
-        assert f"more than the {MAX_CERTIFICATES:,}" in report.findings[0].message
+        assert f"more than {MAX_CERTIFICATES:,} PEM blocks" in report.findings[0].message
     if shape == f"{MAX_CERTIFICATES} small certificates":
         assert len(report.certificates) == MAX_CERTIFICATES
 
@@ -360,3 +367,43 @@ def test_panel_upload_of_a_damaged_certificate_lands_in_the_status_line(damaged)
     assert report.finding_codes() == ["malformed_certificate"]
     assert "malformed_certificate" in panel.status.value and "✖" in panel.status.value
     assert "damaged.pem" in panel.status.value
+
+
+# -- fixed hostile cases the mutations reach only by luck ------------------------------------
+def test_pkcs7_that_is_not_signed_data_is_unreadable_not_a_traceback():
+    # ContentInfo { id-data, [0] OCTET STRING "abc" }: cryptography raises
+    # UnsupportedAlgorithm, not ValueError, for anything but signedData.
+    body = bytes.fromhex("06092a864886f70d010701") + b"\xa0\x05\x04\x03abc"
+    report = inspect(b"\x30" + bytes([len(body)]) + body, name="data.p7b")
+    assert report.finding_codes() == ["unreadable"] and report.exit_status == 2
+    message = report.findings[0].message
+    assert message.startswith("data.p7b is a PKCS#7 file that cannot be read")
+    assert len(message) <= MAX_LINE and message.isprintable()
+
+
+def test_pkcs7_over_the_certificate_limit_is_refused():
+    certs = list(x509.load_pem_x509_certificates(_many_small_certificates(
+        MAX_CERTIFICATES + 1)))
+    der = pkcs7.serialize_certificates(certs, serialization.Encoding.DER)
+    start = time.perf_counter()
+    report = inspect(der, name="store.p7b")
+    assert time.perf_counter() - start < 2.0
+    assert report.finding_codes() == ["unreadable"]
+    assert report.findings[0].message.startswith(
+        f"store.p7b holds more than {MAX_CERTIFICATES:,} certificates")
+
+
+def test_pem_scan_is_linear():
+    """Twice the BEGIN lines cost about twice the time, not four times (it was quadratic)."""
+    from jupyter_mlssl.certificates.loading import _pem_blocks
+
+    def cost(lines: int) -> float:
+        data = b"-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n" * lines
+        start = time.perf_counter()
+        for _ in range(3):
+            _pem_blocks(data)
+        return time.perf_counter() - start
+
+    cost(1000)  # warm up
+    small, large = cost(20_000), cost(80_000)
+    assert large < small * 4 * 2.5, (small, large)  # 4x the input; quadratic would be 16x

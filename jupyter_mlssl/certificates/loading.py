@@ -124,8 +124,8 @@ def _too_large(name: str, size: int | None) -> Finding:
 def _too_many(name: str, what: str) -> Finding:
     return error(
         codes.UNREADABLE,
-        f"{name} holds {what}, more than the {MAX_CERTIFICATES:,} a certificate file can: "
-        "give the server's certificate chain, not a whole store",
+        f"{name} holds more than {MAX_CERTIFICATES:,} {what}, too many for a certificate "
+        "file: give the server's certificate chain, not a whole store",
     )
 
 
@@ -256,8 +256,10 @@ def _load_key_file(data: bytes, name: str, password: bytes | None) -> _Key:
 
 
 # -- certificates --------------------------------------------------------------------------
-def _pem_blocks(data: bytes) -> tuple[list[tuple[bytes, bytes]], bool]:
+def _pem_blocks(data: bytes, limit: int | None = None) -> tuple[list[tuple[bytes, bytes]], bool]:
     """``([(label, whole block)], truncated)``; truncated when a BEGIN has no END.
+
+    ``limit``: stop once more than this many blocks are found (the caller refuses the file).
 
     One forward scan, linear in the input: after a BEGIN line the next armour line must be
     its END line (a BEGIN before it, a different END or none at all is a truncated block,
@@ -285,6 +287,8 @@ def _pem_blocks(data: bytes) -> tuple[list[tuple[bytes, bytes]], bool]:
             return blocks, True
         pos = end + len(footer)
         blocks.append((label, data[begin:pos]))
+        if limit is not None and len(blocks) > limit:
+            return blocks, False
 
 
 def _der_certificate(data: bytes) -> x509.Certificate | None:
@@ -312,15 +316,15 @@ def _parse_pem(data: bytes, name: str, password: bytes | None) -> _Parsed:
     from cryptography import x509
     from cryptography.hazmat.primitives.serialization import pkcs7
 
-    blocks, truncated = _pem_blocks(data)
+    blocks, truncated = _pem_blocks(data, limit=MAX_CERTIFICATES)
+    if len(blocks) > MAX_CERTIFICATES:
+        return _Parsed("pem", problem=_too_many(name, "PEM blocks"))
     if truncated:
         return _Parsed("pem", problem=error(
             codes.UNREADABLE,
             f"{name} is truncated (a BEGIN line without its END line): copy or download the "
             "file again",
         ))
-    if len(blocks) > MAX_CERTIFICATES:
-        return _Parsed("pem", problem=_too_many(name, f"{len(blocks):,} PEM blocks"))
     parsed = _Parsed("pem")
     try:
         for label, block in blocks:
@@ -550,7 +554,7 @@ def _load_data(loaded: LoadedCertificate, data: bytes, key: Source | None,
         parsed = _parse_binary(data, source, secret)
     loaded.format = parsed.format
     if parsed.problem is None and len(parsed.certificates) > MAX_CERTIFICATES:
-        parsed.problem = _too_many(source, f"{len(parsed.certificates):,} certificates")
+        parsed.problem = _too_many(source, "certificates")
     if parsed.problem is None:
         parsed.problem = _malformed(parsed.certificates, source)
     if parsed.problem is not None:
