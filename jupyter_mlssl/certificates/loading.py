@@ -11,7 +11,7 @@ cryptography does the parsing. The PEM armour is split here by a single forward 
 because cryptography's loaders only say "could not load": to tell a key given as the
 certificate from a CSR or a truncated file we need the block labels. (Not a regex: a
 ``BEGIN(.*?)END`` pattern rescans the rest of the input from every BEGIN line, so 10,000
-BEGIN lines without END took 25 s.)
+BEGIN lines without END took 25 to 36 s.)
 
 Input is bounded before any heavy work: 10 MB, :data:`MAX_CERTIFICATES` certificates, and
 no NUL byte in the password. Every certificate is then read in full once
