@@ -4,7 +4,7 @@
 code                     severity  meaning
 =======================  ========  ===================================================
 unreadable               error     the file cannot be read as what it was given as: it
-                                   is missing, a directory, over 10 MB, over 1,000
+                                   is missing, a directory, over 10 MB, over 300
                                    certificates, truncated or corrupt PEM, a PKCS#7 or
                                    PKCS#12 file in a form that cannot be read, or a --key
                                    file that holds no key (for example a certificate
