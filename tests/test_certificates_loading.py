@@ -325,6 +325,18 @@ def test_a_certificate_damaged_inside_is_malformed_not_a_traceback(pki, chain, t
     assert "cannot be parsed" in message and len(message) < 300
 
 
+@pytest.mark.parametrize("form", ["der", "pem"])
+def test_an_unknown_version_is_malformed(chain, form):
+    from tests.malformed import pem
+
+    _root, _inter, leaf = chain
+    der = leaf.der.replace(b"\xa0\x03\x02\x01\x02", b"\xa0\x03\x02\x01\x07", 1)
+    report = inspect(der if form == "der" else pem(der), name=f"v8.{form}")
+    assert report.finding_codes() == ["malformed_certificate"] and report.exit_status == 2
+    assert report.findings[0].message.startswith(
+        f"a certificate in v8.{form} is malformed: its version field says 7")
+
+
 def test_a_password_with_a_nul_is_refused_before_it_reaches_openssl(chain):
     _root, inter, leaf = chain
     pfx = pkcs12.serialize_key_and_certificates(

@@ -57,7 +57,7 @@ def detail(exc: BaseException) -> str:
     asn1 = _ASN1_ERROR.match(text)
     if asn1:  # "error parsing asn1 value: ParseError { kind: InvalidLength, location: ..."
         return f"invalid DER: {asn1.group(1)}"
-    if type(exc).__name__ not in ("ValueError",) and not text.startswith(type(exc).__name__):
+    if type(exc).__name__ != "ValueError" and not text.startswith(type(exc).__name__):
         text = f"{type(exc).__name__}: {text}"
     return text if len(text) <= DETAIL_CHARS else text[: DETAIL_CHARS - 3] + "..."
 

@@ -303,6 +303,16 @@ def _der_certificate(data: bytes) -> x509.Certificate | None:
         return None
 
 
+def _unknown_version(name: str, exc: Exception) -> Finding:
+    """cryptography refuses a certificate of a version other than 1 or 3 while loading it."""
+    version = getattr(exc, "parsed_version", "?")
+    return error(
+        codes.MALFORMED_CERTIFICATE,
+        f"a certificate in {name} is malformed: its version field says {version}, which is "
+        "no X.509 version: get a fresh copy from your CA, or reissue it",
+    )
+
+
 @dataclass
 class _Parsed:
     format: str = ""
@@ -340,7 +350,9 @@ def _parse_pem(data: bytes, name: str, password: bytes | None) -> _Parsed:
                 parsed.format, parsed.ordered = "pkcs7", False
             elif label.endswith(b"PRIVATE KEY") and parsed.key.key is None:
                 parsed.key = _decode_key(block, password, name, der=False)
-    except BaseException as exc:  # ValueError, InvalidVersion, UnsupportedAlgorithm...
+    except x509.InvalidVersion as exc:
+        return _Parsed("pem", problem=_unknown_version(name, exc))
+    except BaseException as exc:  # ValueError, UnsupportedAlgorithm...
         if not facts.catchable(exc):
             raise
         return _Parsed("pem", problem=error(
@@ -363,11 +375,16 @@ def _parse_pem(data: bytes, name: str, password: bytes | None) -> _Parsed:
 
 
 def _parse_binary(data: bytes, name: str, password: bytes | None) -> _Parsed:
+    from cryptography import x509
     from cryptography.hazmat.primitives.serialization import pkcs7
 
-    cert = _der_certificate(data)
-    if cert is not None:
-        return _Parsed("der", [cert])
+    try:
+        return _Parsed("der", [x509.load_der_x509_certificate(data)])
+    except x509.InvalidVersion as exc:  # framed as a certificate: say what is wrong in it
+        return _Parsed("der", problem=_unknown_version(name, exc))
+    except BaseException as exc:
+        if not facts.catchable(exc):
+            raise
     try:
         return _Parsed("pkcs7", list(pkcs7.load_der_pkcs7_certificates(data)), ordered=False)
     except ValueError:
