@@ -305,7 +305,46 @@ def test_bytes_input_and_names(chain):
 
 def test_input_codes_are_exactly_the_exit_2_ones():
     assert {"unreadable", "no_certificate", "key_password_required",
-            "key_password_wrong"} == INPUT_CODES
+            "key_password_wrong", "malformed_certificate"} == INPUT_CODES
+
+
+@pytest.mark.parametrize("kind", ["duplicate_extension", "bad_utf8_name", "bad_san_ip",
+                                  "bad_basic_constraints"])
+def test_a_certificate_damaged_inside_is_malformed_not_a_traceback(pki, chain, tmp_path, kind):
+    """Damage past the DER framing (cryptography parses it lazily) is found at load."""
+    from tests.malformed import malformed, pem
+
+    root, _inter, leaf = chain
+    path = tmp_path / "damaged.pem"
+    path.write_bytes(leaf.pem + pem(malformed(pki, root, kind)))
+    report = inspect(path)
+    assert report.finding_codes() == ["malformed_certificate"]
+    assert report.exit_status == 2
+    message = report.findings[0].message
+    assert message.startswith(f"certificate 2 of 2 in {path} ")
+    assert "cannot be parsed" in message and len(message) < 300
+
+
+@pytest.mark.parametrize("form", ["der", "pem"])
+def test_an_unknown_version_is_malformed(chain, form):
+    from tests.malformed import pem
+
+    _root, _inter, leaf = chain
+    der = leaf.der.replace(b"\xa0\x03\x02\x01\x02", b"\xa0\x03\x02\x01\x07", 1)
+    report = inspect(der if form == "der" else pem(der), name=f"v8.{form}")
+    assert report.finding_codes() == ["malformed_certificate"] and report.exit_status == 2
+    assert report.findings[0].message.startswith(
+        f"a certificate in v8.{form} is malformed: its version field says 7")
+
+
+def test_a_password_with_a_nul_is_refused_before_it_reaches_openssl(chain):
+    _root, inter, leaf = chain
+    pfx = pkcs12.serialize_key_and_certificates(
+        b"x", leaf.key, leaf.cert, [inter.cert],
+        serialization.BestAvailableEncryption(b"pw"))
+    report = inspect(pfx, password="p\x00w", name="site.pfx")
+    assert report.finding_codes() == ["key_password_wrong"]
+    assert "NUL" in report.findings[0].message and report.exit_status == 2
 
 
 # -- the load API --------------------------------------------------------------------------

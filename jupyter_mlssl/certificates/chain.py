@@ -26,26 +26,31 @@ if TYPE_CHECKING:
 
 
 # -- small facts about one certificate -----------------------------------------------------
+# Each reads through jupyter_mlssl.certificates.facts, so a damaged extension or name gives a
+# neutral answer here; loading reports the damage itself (malformed_certificate).
 def common_name(cert: x509.Certificate) -> str | None:
-    from cryptography.x509.oid import NameOID
+    from jupyter_mlssl.certificates import facts
 
-    values = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-    return str(values[0].value) if values else None
+    name = facts.subject(cert)
+    return facts.common_name(name) if name is not None else None
 
 
 def describe(cert: x509.Certificate) -> str:
     """How messages name a certificate: its CN, else its whole subject."""
+    from jupyter_mlssl.certificates import facts
+
     cn = common_name(cert)
-    return f"'{cn}'" if cn else f"'{cert.subject.rfc4514_string() or '(empty subject)'}'"
+    if cn:
+        return f"'{facts.printable(cn)}'"
+    name = facts.subject(cert)
+    text = facts.name_text(name) if name is not None else "(unreadable name)"
+    return f"'{text or '(empty subject)'}'"
 
 
 def is_ca(cert: x509.Certificate) -> bool:
-    from cryptography import x509
+    from jupyter_mlssl.certificates import facts
 
-    try:
-        return bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
-    except x509.ExtensionNotFound:
-        return False
+    return facts.is_ca(cert)
 
 
 def self_issued(cert: x509.Certificate) -> bool:
@@ -55,14 +60,13 @@ def self_issued(cert: x509.Certificate) -> bool:
 def _key_id(cert: x509.Certificate, kind: str) -> bytes | None:
     from cryptography import x509
 
-    try:
-        if kind == "ski":
-            return cert.extensions.get_extension_for_class(
-                x509.SubjectKeyIdentifier).value.digest
-        return cert.extensions.get_extension_for_class(
-            x509.AuthorityKeyIdentifier).value.key_identifier
-    except x509.ExtensionNotFound:
-        return None
+    from jupyter_mlssl.certificates import facts
+
+    if kind == "ski":
+        ski = facts.extension(cert, x509.SubjectKeyIdentifier)
+        return ski.digest if ski is not None else None
+    aki = facts.extension(cert, x509.AuthorityKeyIdentifier)
+    return aki.key_identifier if aki is not None else None
 
 
 def may_have_issued(issuer: x509.Certificate, cert: x509.Certificate) -> bool:
@@ -81,15 +85,10 @@ def same_public_key(cert: x509.Certificate, key: PrivateKeyTypes) -> bool:
 
 
 def san_names(cert: x509.Certificate) -> tuple[list[str], list[str]] | None:
-    """``(dns_names, ip_addresses)`` of the subjectAltName, or None when there is none."""
-    from cryptography import x509
+    """``(dns_names, ip_addresses)`` of the subjectAltName; None when absent or unreadable."""
+    from jupyter_mlssl.certificates import facts
 
-    try:
-        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-    except x509.ExtensionNotFound:
-        return None
-    return (san.get_values_for_type(x509.DNSName),
-            [str(ip) for ip in san.get_values_for_type(x509.IPAddress)])
+    return facts.san_names(cert)
 
 
 # -- ordering ------------------------------------------------------------------------------

@@ -110,16 +110,17 @@ def key_description(public_key: object) -> tuple[str, int | None]:
 
 
 def signature_hash(cert: x509.Certificate) -> str:
-    from cryptography.exceptions import UnsupportedAlgorithm
+    from jupyter_mlssl.certificates import facts
 
-    try:
-        algorithm = cert.signature_hash_algorithm
-    except UnsupportedAlgorithm:
-        algorithm = None
-    if algorithm is not None:
-        return algorithm.name
-    oid = cert.signature_algorithm_oid
-    return str(getattr(oid, "_name", oid.dotted_string))
+    return facts.signature_hash(cert)
+
+
+def public_key_description(cert: x509.Certificate) -> tuple[str, int | None]:
+    """:func:`key_description` of the certificate's key; ("unreadable", None) if damaged."""
+    from jupyter_mlssl.certificates import facts
+
+    key = facts.public_key(cert)
+    return key_description(key) if key is not None else ("unreadable", None)
 
 
 def _days(delta: dt.timedelta) -> int:
@@ -243,7 +244,7 @@ def check_strength(loaded: LoadedCertificate) -> list[Finding]:
     out = []
     name = loaded.source
     for index, cert in enumerate(loaded.certificates[: loaded.path_length]):
-        kind, bits = key_description(cert.public_key())
+        kind, bits = public_key_description(cert)
         weak = (
             (kind == "RSA" and (bits or 0) < MIN_RSA_BITS)
             or (kind.startswith("EC ") and (bits or 0) < MIN_EC_BITS)

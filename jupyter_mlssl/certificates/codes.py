@@ -4,13 +4,21 @@
 code                     severity  meaning
 =======================  ========  ===================================================
 unreadable               error     the file cannot be read as what it was given as: it
-                                   is missing, a directory, over 10 MB, truncated or
-                                   corrupt PEM, or a --key file that holds no key (for
-                                   example a certificate given as the key)
+                                   is missing, a directory, over 10 MB, over 300
+                                   certificates, truncated or corrupt PEM, a PKCS#7 or
+                                   PKCS#12 file in a form that cannot be read, or a --key
+                                   file that holds no key (for example a certificate
+                                   given as the key)
+malformed_certificate    error     a certificate in the file is damaged past its outer
+                                   framing: an extension that does not parse or is
+                                   repeated, a name that is not valid UTF-8, an unknown
+                                   version, or a public key of an unknown type or curve.
+                                   Clients refuse it; nothing else is checked
 no_certificate           error     readable, but no certificate in it: empty, random
                                    bytes, a private key or a CSR given as the certificate
 key_password_required    error     the key (or PKCS#12 file) is encrypted, no password
-key_password_wrong       error     the password does not decrypt it
+key_password_wrong       error     the password does not decrypt it (or holds a NUL
+                                   byte, which no password can)
 no_key                   info      no private key was given, so the pair is not checked
                          warning   a PKCS#12 file without a private key in it
 key_mismatch             error     the key does not belong to the leaf certificate
@@ -63,13 +71,17 @@ WEAK_KEY = "weak_key"
 WEAK_SIGNATURE = "weak_signature"
 VALIDITY_TOO_LONG = "validity_too_long"
 CONVERTED = "converted"
+MALFORMED_CERTIFICATE = "malformed_certificate"
 
 #: Codes that mean the input itself is unusable: the CLI exits 2 for them, not 1.
-INPUT_CODES = frozenset({UNREADABLE, NO_CERTIFICATE, KEY_PASSWORD_REQUIRED, KEY_PASSWORD_WRONG})
+INPUT_CODES = frozenset({
+    UNREADABLE, NO_CERTIFICATE, KEY_PASSWORD_REQUIRED, KEY_PASSWORD_WRONG,
+    MALFORMED_CERTIFICATE,
+})
 
 ALL_CODES = (
     UNREADABLE, NO_CERTIFICATE, KEY_PASSWORD_REQUIRED, KEY_PASSWORD_WRONG, NO_KEY,
     KEY_MISMATCH, EXPIRED, NOT_YET_VALID, EXPIRING_SOON, HOSTNAME_MISMATCH, NO_SAN,
     CHAIN_ORDER, CHAIN_INCOMPLETE, UNTRUSTED_ROOT, SELF_SIGNED, CA_CERTIFICATE_AS_LEAF,
-    WEAK_KEY, WEAK_SIGNATURE, VALIDITY_TOO_LONG, CONVERTED,
+    WEAK_KEY, WEAK_SIGNATURE, VALIDITY_TOO_LONG, CONVERTED, MALFORMED_CERTIFICATE,
 )

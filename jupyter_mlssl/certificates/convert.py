@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from jupyter_mlssl.certificates import codes
+from jupyter_mlssl.certificates import codes, facts
 from jupyter_mlssl.certificates.chain import describe, same_public_key
 from jupyter_mlssl.certificates.loading import FORMAT_NAMES, Source, load_or_raise
 from jupyter_mlssl.certificates.report import OutputReport, WrittenFile
@@ -44,7 +44,7 @@ def convert(source: Source, *, out_cert: str | os.PathLike[str],
 
     report = OutputReport(action="convert", source=loaded.source,
                           leaf_fingerprint=leaf.fingerprint(hashes.SHA256()).hex(),
-                          subject=leaf.subject.rfc4514_string(),
+                          subject=facts.name_text(leaf.subject),
                           not_after=leaf.not_valid_after_utc)
     count = len(loaded.certificates)
     written = write_public(out_cert, loaded.chain_pem(), force=force)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 
-from jupyter_mlssl.certificates import checks, codes
+from jupyter_mlssl.certificates import checks, codes, facts
 from jupyter_mlssl.certificates.chain import PathVerdict, TrustStore, trust_store, verify_chain
 from jupyter_mlssl.certificates.loading import LoadedCertificate, Source, load
 from jupyter_mlssl.certificates.report import CertificateInfo, CertificateReport
@@ -37,7 +37,12 @@ def inspect(cert: Source, *, key: Source | None = None, cname: str | None = None
 def report_for(loaded: LoadedCertificate, *, cname: str | None = None,
                ca_bundle: str | os.PathLike[str] | None = None,
                now: dt.datetime | None = None) -> CertificateReport:
-    """The checks on an already loaded certificate (the panel and the workflow reuse loads)."""
+    """The checks on an already loaded certificate (the panel and the workflow reuse loads).
+
+    Loading has read every part of each certificate (``facts.problem``), so the checks meet
+    no parse error; should one still come up (a parser fault in a trust store, a panic in
+    native code), the report says so as ``malformed_certificate`` rather than raising.
+    """
     when = now or dt.datetime.now(dt.timezone.utc)
     if when.tzinfo is None:  # a naive time is taken as UTC, as certificates state theirs
         when = when.replace(tzinfo=dt.timezone.utc)
@@ -47,7 +52,25 @@ def report_for(loaded: LoadedCertificate, *, cname: str | None = None,
     if loaded.input_problem is not None or not loaded.certificates:
         report.findings = findings
         return report
+    try:
+        with facts.parser_warnings_silenced():
+            return _checked(report, loaded, findings, cname, ca_bundle, when)
+    except BaseException as exc:  # the library boundary: never a traceback for bad input
+        if not facts.catchable(exc):
+            raise
+        report = CertificateReport(source=loaded.source, format=loaded.format,
+                                   key_source=loaded.key_source, cname=cname)
+        report.findings = [Finding(
+            codes.MALFORMED_CERTIFICATE, Severity.ERROR,
+            f"a certificate in {loaded.source} could not be checked ({facts.detail(exc)}): "
+            "get a fresh copy from your CA",
+        ), *loaded.findings]
+        return report
 
+
+def _checked(report: CertificateReport, loaded: LoadedCertificate, findings: list[Finding],
+             cname: str | None, ca_bundle: str | os.PathLike[str] | None,
+             when: dt.datetime) -> CertificateReport:
     store: TrustStore | None = None
     try:
         store = trust_store(ca_bundle)

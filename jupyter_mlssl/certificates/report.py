@@ -46,16 +46,17 @@ class CertificateInfo:
                          now: dt.datetime) -> CertificateInfo:
         from cryptography.hazmat.primitives import hashes
 
+        from jupyter_mlssl.certificates import facts
         from jupyter_mlssl.certificates.chain import is_ca, san_names
-        from jupyter_mlssl.certificates.checks import key_description, signature_hash
+        from jupyter_mlssl.certificates.checks import public_key_description, signature_hash
 
         names = san_names(cert)
-        key_type, key_size = key_description(cert.public_key())
+        key_type, key_size = public_key_description(cert)
         return cls(
             role=role,
-            subject=cert.subject.rfc4514_string(),
+            subject=_name_text(facts.subject(cert)),
             sans=(names[0] + names[1]) if names else [],
-            issuer=cert.issuer.rfc4514_string(),
+            issuer=_name_text(facts.issuer(cert)),
             not_before=cert.not_valid_before_utc,
             not_after=cert.not_valid_after_utc,
             days_left=int((cert.not_valid_after_utc - now).total_seconds() // 86400),
@@ -90,6 +91,12 @@ class CertificateInfo:
         row["not_before"] = f"{self.not_before:%Y-%m-%d %H:%M}"
         row["not_after"] = f"{self.not_after:%Y-%m-%d %H:%M}"
         return {column: row[column] for column in CERTIFICATE_COLUMNS}
+
+
+def _name_text(name: x509.Name | None) -> str:
+    from jupyter_mlssl.certificates import facts
+
+    return facts.name_text(name) if name is not None else "(unreadable name)"
 
 
 def _exit_status(findings: list[Finding]) -> int:

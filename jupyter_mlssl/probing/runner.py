@@ -16,13 +16,20 @@ import time
 from collections.abc import Sequence
 from typing import Literal
 
+from jupyter_mlssl.certificates.facts import catchable, detail
 from jupyter_mlssl.probing import http
 from jupyter_mlssl.probing.aio import bounded
 from jupyter_mlssl.probing.connect import Connection, ProbeFailure, connect, resolve
 from jupyter_mlssl.probing.endpoint import Endpoint
 from jupyter_mlssl.probing.report import ProbeResult, Timings
 from jupyter_mlssl.probing.trust import TrustStore
-from jupyter_mlssl.probing.verdict import MODERN_PROTOCOLS, assess, days_left, worst_first
+from jupyter_mlssl.probing.verdict import (
+    MODERN_PROTOCOLS,
+    MalformedChain,
+    assess,
+    days_left,
+    worst_first,
+)
 
 UTC = dt.timezone.utc
 
@@ -138,8 +145,19 @@ def _judge_tls(
     when = _as_utc(now) if now is not None else dt.datetime.now(UTC)
     try:
         assessment = assess(conn.chain, endpoint.host, trust, when)
-    except ValueError as exc:  # a certificate cryptography cannot parse
-        problems["handshake_failed"] = f"the server presented an unreadable certificate ({exc})"
+    except MalformedChain as exc:
+        problems["malformed_certificate"] = (
+            f"{exc}: clients refuse it; serve a certificate (and chain) freshly exported "
+            "from your CA"
+        )
+        return
+    except BaseException as exc:  # the verifier or a parser failing on what it was sent
+        if not catchable(exc):
+            raise
+        problems["malformed_certificate"] = (
+            f"the presented chain could not be checked ({detail(exc)}): serve a certificate "
+            "(and chain) freshly exported from your CA"
+        )
         return
     problems.update({k: v for k, v in assessment.problems.items() if k not in problems})
     result.chain = assessment.chain
@@ -174,16 +192,31 @@ async def probe_all(
     """
     gate = asyncio.Semaphore(concurrency)
 
-    async def one(endpoint: Endpoint) -> ProbeResult:
-        async with gate:
+    async def isolated(endpoint: Endpoint, exclusive: bool = False) -> ProbeResult:
+        # One URL's failure is that URL's result: the others' results are never lost.
+        try:
             return await probe_endpoint(
                 endpoint, overrides=overrides, trust=trust, timeout=timeout, now=now,
-                redirect_port=redirect_port,
+                redirect_port=redirect_port, exclusive=exclusive,
             )
+        except BaseException as exc:
+            if not catchable(exc):
+                raise
+            return _failed(endpoint, exc)
+
+    async def one(endpoint: Endpoint) -> ProbeResult:
+        async with gate:
+            return await isolated(endpoint)
 
     if len(endpoints) == 1:  # the common single probe: no task machinery at all
-        return [await probe_endpoint(
-            endpoints[0], overrides=overrides, trust=trust, timeout=timeout, now=now,
-            redirect_port=redirect_port, exclusive=private_loop,
-        )]
+        return [await isolated(endpoints[0], exclusive=private_loop)]
     return list(await asyncio.gather(*(one(e) for e in endpoints)))
+
+
+def _failed(endpoint: Endpoint, exc: BaseException) -> ProbeResult:
+    """The result for a probe that raised: handshake_failed, saying what went wrong."""
+    result = ProbeResult(url=endpoint.url, host=endpoint.host, port=endpoint.port)
+    result.verdict = "handshake_failed"
+    result.problems = ["handshake_failed"]
+    result.error = f"the probe of {endpoint.url} failed unexpectedly ({detail(exc)})"
+    return result

@@ -34,16 +34,19 @@ UTC = dt.timezone.utc
 #: Every verdict, worst first. One URL gets one verdict: the first of these that applies.
 #: Why this order: a failure to reach the server hides everything behind it, so those come
 #: first, in the order a client meets them (name, TCP, TLS). Then what breaks *every* modern
-#: client whatever it trusts (an obsolete protocol, a certificate out of date or for another
-#: name), then what breaks clients by trust (self-signed, unknown root, missing
-#: intermediate: some browsers fetch a missing intermediate, so that one is the mildest),
-#: then weak crypto, which modern clients reject but which is fixed by reissuing.
+#: client whatever it trusts (a presented certificate that does not parse: a damaged or
+#: repeated extension, a name that is not UTF-8, an unknown key type; an obsolete protocol;
+#: a certificate out of date or for another name), then what breaks clients by trust
+#: (self-signed, unknown root, missing intermediate: some browsers fetch a missing
+#: intermediate, so that one is the mildest), then weak crypto, which modern clients
+#: reject but which is fixed by reissuing.
 WORST_FIRST: tuple[str, ...] = (
     "dns_error",
     "refused",
     "timeout",
     "not_tls",
     "handshake_failed",
+    "malformed_certificate",
     "protocol_too_old",
     "expired",
     "not_yet_valid",
@@ -79,7 +82,11 @@ def common_name(name: x509.Name) -> str:
 
 
 def describe_key(cert: x509.Certificate) -> str:
-    key = cert.public_key()
+    from jupyter_mlssl.certificates import facts
+
+    key = facts.public_key(cert)
+    if key is None:
+        return "unreadable"
     if isinstance(key, rsa.RSAPublicKey):
         return f"RSA {key.key_size}"
     if isinstance(key, ec.EllipticCurvePublicKey):
@@ -94,9 +101,13 @@ def describe_key(cert: x509.Certificate) -> str:
 
 
 def _signature_hash(cert: x509.Certificate) -> str | None:
+    from jupyter_mlssl.certificates import facts
+
     try:
         algorithm = cert.signature_hash_algorithm
-    except Exception:  # UnsupportedAlgorithm: an OID cryptography does not know
+    except BaseException as exc:  # UnsupportedAlgorithm: an OID cryptography does not know
+        if not facts.catchable(exc):
+            raise
         return cert.signature_algorithm_oid.dotted_string
     return algorithm.name if algorithm is not None else None
 
@@ -118,9 +129,47 @@ def summarize(cert: x509.Certificate, der: bytes) -> CertSummary:
 def _parse(der: bytes) -> tuple[x509.Certificate, CertSummary]:
     """A presented certificate, parsed and summarised once per process: the workflow's wait
     loop and fleets of replicas present the same DER again and again. Both results are
-    immutable, so sharing them between reports is safe; the cache is bounded."""
-    cert = x509.load_der_x509_certificate(der)
+    immutable, so sharing them between reports is safe; the cache is bounded.
+
+    Every lazily parsed part is read here (:func:`~jupyter_mlssl.certificates.facts.problem`),
+    so a damaged certificate raises ``MalformedCertificate`` now, not in a later check.
+    """
+    from jupyter_mlssl.certificates import facts
+
+    try:
+        cert = x509.load_der_x509_certificate(der)
+    except BaseException as exc:
+        if not facts.catchable(exc):
+            raise
+        raise facts.MalformedCertificate("DER encoding", facts.detail(exc)) from None
+    with facts.parser_warnings_silenced():
+        fault = facts.problem(cert)
+    if fault is not None:
+        raise fault
     return cert, summarize(cert, der)
+
+
+def parse_chain(ders: Sequence[bytes]) -> list[tuple[x509.Certificate, CertSummary]]:
+    """:func:`_parse` for each certificate; a failure names its position in the chain."""
+    from jupyter_mlssl.certificates import facts
+
+    parsed = []
+    for position, der in enumerate(ders):
+        try:
+            parsed.append(_parse(der))
+        except facts.MalformedCertificate as fault:
+            role = "leaf" if position == 0 else f"certificate {position + 1}"
+            raise MalformedChain(position, f"the {role} of the {len(ders)} presented is "
+                                           f"malformed: {fault}") from None
+    return parsed
+
+
+class MalformedChain(ValueError):
+    """A presented certificate that does not parse; ``position`` 0 is the leaf."""
+
+    def __init__(self, position: int, message: str) -> None:
+        self.position = position
+        super().__init__(message)
 
 
 def days_left(not_after: dt.datetime, now: dt.datetime) -> int:
@@ -141,10 +190,9 @@ def _is_self_signed(cert: x509.Certificate) -> bool:
 
 
 def _is_ca(cert: x509.Certificate) -> bool:
-    try:
-        return bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
-    except x509.ExtensionNotFound:
-        return False
+    from jupyter_mlssl.certificates import facts
+
+    return facts.is_ca(cert)
 
 
 def _label(cert: x509.Certificate, position: int) -> str:
@@ -179,9 +227,10 @@ def _subject_for(host: str) -> x509.DNSName | x509.IPAddress:
 
 def _own_name(leaf: x509.Certificate) -> x509.DNSName | x509.IPAddress | None:
     """A name the leaf does cover: to ask "is it trusted?" past a hostname mismatch."""
-    try:
-        san = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-    except x509.ExtensionNotFound:
+    from jupyter_mlssl.certificates import facts
+
+    san = facts.extension(leaf, x509.SubjectAlternativeName)
+    if san is None:
         return None
     for dns_name in san.get_values_for_type(x509.DNSName):
         try:
@@ -234,12 +283,10 @@ def _names_match(leaf: x509.Certificate, subject: Any) -> tuple[bool, str]:
 
 
 def _sans(leaf: x509.Certificate) -> list[str]:
-    try:
-        san = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-    except x509.ExtensionNotFound:
-        return []
-    return [*san.get_values_for_type(x509.DNSName),
-            *(str(ip) for ip in san.get_values_for_type(x509.IPAddress))]
+    from jupyter_mlssl.certificates import facts
+
+    names = facts.san_names(leaf)
+    return [*names[0], *names[1]] if names is not None else []
 
 
 def _name_message(leaf: x509.Certificate, subject: Any, kind: str) -> str:
@@ -349,9 +396,12 @@ def _check_crypto(assessment: Assessment, certs: Sequence[x509.Certificate]) -> 
 def assess(
     ders: Sequence[bytes], host: str, trust: TrustStore, now: dt.datetime | None = None
 ) -> Assessment:
-    """Everything wrong with the chain ``ders`` (leaf first, as sent) for ``host``."""
+    """Everything wrong with the chain ``ders`` (leaf first, as sent) for ``host``.
+
+    Raises :class:`MalformedChain` when a presented certificate does not parse.
+    """
     now = now or dt.datetime.now(UTC)
-    parsed = [_parse(d) for d in ders]
+    parsed = parse_chain(ders)
     certs = [cert for cert, _ in parsed]
     chain = [summary for _, summary in parsed]
     assessment = Assessment(certs=certs, chain=chain)

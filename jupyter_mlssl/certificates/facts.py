@@ -1,0 +1,221 @@
+"""Safe accessors for the parts of a certificate that cryptography parses lazily.
+
+``x509.load_der_x509_certificate`` checks only the outer framing: the extensions, the
+names, the public key and the signature algorithm are decoded the first time they are
+read, and each can then raise (``ValueError`` for bad ASN.1 or invalid UTF-8,
+``DuplicateExtension``, ``UnsupportedGeneralNameType``, ``UnsupportedAlgorithm`` for an
+unknown curve, or pyo3's ``PanicException``, a ``BaseException``, from the native code).
+Rather than guard every read, :func:`problem` reads them all once, when a certificate
+enters the library (a file being loaded, a chain presented by a server), and says which
+part is broken; the accessors below never raise, so code past that gate, and code that
+reads a certificate nobody gated (a trust store's), gets a neutral answer instead of a
+traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import warnings
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
+
+T = TypeVar("T")
+
+_ASN1_ERROR = re.compile(r"error parsing asn1 value: ParseError \{ kind: (\w+)")
+
+#: How much of a parser's own message goes into ours: enough to name the fault
+#: ("duplicate extension", "Curve 1.2.3 is not supported"), short enough for one line.
+DETAIL_CHARS = 80
+
+
+class MalformedCertificate(ValueError):
+    """A certificate whose ``part`` cannot be parsed; ``detail`` is the parser's reason."""
+
+    def __init__(self, part: str, detail: str) -> None:
+        self.part, self.detail = part, detail
+        super().__init__(f"its {part} cannot be parsed ({detail})")
+
+
+def catchable(exc: BaseException) -> bool:
+    """An error from parsing, including a Rust panic surfacing through pyo3.
+
+    ``PanicException`` derives from ``BaseException`` and is not importable from a public
+    place, so it is recognised by its class name; KeyboardInterrupt, SystemExit,
+    GeneratorExit and asyncio's CancelledError are never swallowed.
+    """
+    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
+
+
+def detail(exc: BaseException) -> str:
+    """The parser's reason on one short line, e.g. ``DuplicateExtension: ...``."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    asn1 = _ASN1_ERROR.match(text)
+    if asn1:  # "error parsing asn1 value: ParseError { kind: InvalidLength, location: ..."
+        return f"invalid DER: {asn1.group(1)}"
+    if type(exc).__name__ != "ValueError" and not text.startswith(type(exc).__name__):
+        text = f"{type(exc).__name__}: {text}"
+    return text if len(text) <= DETAIL_CHARS else text[: DETAIL_CHARS - 3] + "..."
+
+
+@contextlib.contextmanager
+def parser_warnings_silenced() -> Iterator[None]:
+    """Silence what cryptography warns about damaged input while it is being read.
+
+    It warns (CryptographyDeprecationWarning) about a negative serial number and falls back
+    to BER, with a UserWarning, for a PKCS#7 file that is not DER; the outcome is reported
+    as a finding, and a warning printed to stderr would break the one-line error.
+    """
+    from cryptography.utils import CryptographyDeprecationWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+        warnings.filterwarnings("ignore", message="PKCS#7 certificates could not be parsed",
+                                category=UserWarning)
+        yield
+
+
+def _read(part: str, read: Callable[[], T]) -> T:
+    try:
+        return read()
+    except BaseException as exc:
+        if not catchable(exc):
+            raise
+        raise MalformedCertificate(part, detail(exc)) from None
+
+
+def _read_name(name: x509.Name) -> None:
+    for attribute in name:
+        str(attribute.value)
+    name.rfc4514_string()
+
+
+def problem(cert: x509.Certificate) -> MalformedCertificate | None:
+    """Read every lazily parsed part of ``cert`` once; the first that fails, or None."""
+    from cryptography import x509
+
+    def extensions() -> None:
+        for ext in cert.extensions:
+            ext.value  # noqa: B018 (parsing is the point)
+        try:
+            san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        except x509.ExtensionNotFound:
+            return
+        for ip in san.get_values_for_type(x509.IPAddress):
+            str(ip)
+
+    try:
+        _read("version", lambda: cert.version)
+        _read("serial number", lambda: cert.serial_number)
+        _read("subject name", lambda: _read_name(cert.subject))
+        _read("issuer name", lambda: _read_name(cert.issuer))
+        _read("validity dates", lambda: (cert.not_valid_before_utc, cert.not_valid_after_utc))
+        _read("extensions", extensions)
+        _read("public key", cert.public_key)
+        _read("signature algorithm", lambda: cert.signature_algorithm_oid.dotted_string)
+    except MalformedCertificate as exc:
+        return exc
+    return None
+
+
+# -- accessors that never raise ----------------------------------------------------------------
+def _quiet(read: Callable[[], T], default: T) -> T:
+    try:
+        return read()
+    except BaseException as exc:
+        if not catchable(exc):
+            raise
+        return default
+
+
+def extension(cert: x509.Certificate, kind: type[Any]) -> Any | None:
+    """The value of ``cert``'s extension of class ``kind``; None if absent or unreadable."""
+    from cryptography import x509
+
+    def read() -> Any | None:
+        try:
+            return cert.extensions.get_extension_for_class(kind).value
+        except x509.ExtensionNotFound:
+            return None
+
+    return _quiet(read, None)
+
+
+def san_names(cert: x509.Certificate) -> tuple[list[str], list[str]] | None:
+    """``(dns_names, ip_addresses)`` of the subjectAltName; None when absent or unreadable."""
+    from cryptography import x509
+
+    def read() -> tuple[list[str], list[str]] | None:
+        san = extension(cert, x509.SubjectAlternativeName)
+        if san is None:
+            return None
+        return ([str(d) for d in san.get_values_for_type(x509.DNSName)],
+                [str(ip) for ip in san.get_values_for_type(x509.IPAddress)])
+
+    return _quiet(read, None)
+
+
+def is_ca(cert: x509.Certificate) -> bool:
+    from cryptography import x509
+
+    constraints = extension(cert, x509.BasicConstraints)
+    return bool(getattr(constraints, "ca", False))
+
+
+def common_name(name: x509.Name) -> str | None:
+    """The first CN of ``name``, or None when it has none or it cannot be read."""
+    from cryptography.x509.oid import NameOID
+
+    def read() -> str | None:
+        values = name.get_attributes_for_oid(NameOID.COMMON_NAME)
+        return str(values[0].value) if values else None
+
+    return _quiet(read, None)
+
+
+def printable(text: str, limit: int = 80) -> str:
+    """A certificate's own text fit for a one-line message: control characters (a name
+    may hold a newline or a tab) become "?", and at most ``limit`` characters."""
+    text = "".join(c if c.isprintable() else "?" for c in text[: limit + 1])
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def name_text(name: x509.Name) -> str:
+    """``name`` as RFC 4514 text (control characters as "?"), or a placeholder when it
+    cannot be read."""
+    return _quiet(lambda: printable(name.rfc4514_string(), limit=1000), "(unreadable name)")
+
+
+def subject(cert: x509.Certificate) -> x509.Name | None:
+    return _quiet(lambda: cert.subject, None)
+
+
+def issuer(cert: x509.Certificate) -> x509.Name | None:
+    return _quiet(lambda: cert.issuer, None)
+
+
+def public_key(cert: x509.Certificate) -> CertificatePublicKeyTypes | None:
+    """The public key, or None for an unknown type or curve or a damaged key."""
+    return _quiet(cert.public_key, None)
+
+
+def signature_hash(cert: x509.Certificate) -> str:
+    """The signature's hash name ("sha256"), else its algorithm's name or dotted OID."""
+
+    def read() -> str:
+        try:
+            algorithm = cert.signature_hash_algorithm
+        except BaseException as exc:
+            if not catchable(exc):
+                raise
+            algorithm = None  # UnsupportedAlgorithm: an OID cryptography does not know
+        if algorithm is not None:
+            return str(algorithm.name)
+        oid = cert.signature_algorithm_oid
+        return str(getattr(oid, "_name", oid.dotted_string))
+
+    return _quiet(read, "unknown")
