@@ -52,8 +52,8 @@ def test_checks_follow_the_verified_path_not_an_expired_cross_sign(tmp_path, pki
     assert report.trusted is True
 
 
-def test_intermediate_without_aki_is_chain_invalid_not_untrusted_root(tmp_path, pki):
-    # A chain certificate without keyUsage breaks the web PKI profile: the verifier says
+def test_intermediate_without_key_usage_is_chain_invalid_not_untrusted_root(tmp_path, pki):
+    # A CA certificate without keyUsage breaks the web PKI profile: the verifier says
     # so, and the finding names that certificate, not the (trusted) root.
     root = pki.root("Good Root")
     inter = pki.intermediate(root, "No KU ICA", key_usage=False)
@@ -62,7 +62,7 @@ def test_intermediate_without_aki_is_chain_invalid_not_untrusted_root(tmp_path, 
     errors = _errors(report)
     assert set(errors) == {"chain_invalid"}, report.findings
     assert "'No KU ICA'" in errors["chain_invalid"]
-    assert "keyCertSign" in errors["chain_invalid"] or "extension" in errors["chain_invalid"]
+    assert "lacks the keyUsage" in errors["chain_invalid"]
 
 
 def test_path_length_violation_names_the_constrained_ca(tmp_path, pki):
@@ -113,3 +113,17 @@ def test_ordering_is_linear_in_the_bundle_size():
     elapsed = time.perf_counter() - started
     assert order.path_length == 3
     assert elapsed < 2.0, f"ordering 6,000 certificates took {elapsed:.2f} s"
+
+
+def test_refusal_that_concerns_the_trust_anchor_names_it_in_the_store(tmp_path):
+    # x509-limbo's root carries an unknown critical extension: the verifier refuses it as
+    # an anchor; the finding names that root, where it is, and that it is the store's.
+    from tests import limbo
+
+    case = next(c for c in limbo.cases() if c.id == "rfc5280::unknown-critical-extension-root")
+    report = limbo.inspect_case(case, tmp_path)
+    errors = _errors(report)
+    assert set(errors) == {"chain_invalid"}, report.findings
+    message = errors["chain_invalid"]
+    assert "the root 'x509-limbo-root' in the trust store" in message
+    assert "1.3.6.1.4.1.55738.666.1" in message and "cannot anchor" in message

@@ -336,17 +336,19 @@ def check_trust(loaded: LoadedCertificate, verdict: PathVerdict, store: TrustSto
         if refusal.code is not None and any(
                 f.code == refusal.code and f.severity == ERROR for f in found):
             return []  # already said, with its own fix
-        concerns = ""
+        concerns, fix = "", refusal.fix
         cert = refusal.certificate
         if cert is not None:
             if cert is loaded.leaf:
                 concerns = f" (the leaf {describe(cert)})"
             elif cert in store.members and cert not in loaded.certificates:
                 concerns = f" (the root {describe(cert)} in {store.name})"
+                fix = ("that root cannot anchor a web PKI path: chain to another root (ask "
+                       "your CA for its current chain), or fix the trust store")
             else:
                 concerns = f" (the certificate {describe(cert)})"
         return [Finding(
             codes.CHAIN_INVALID, ERROR,
-            f"clients refuse the chain in {name}: {refusal.reason}{concerns}: {refusal.fix}",
+            f"clients refuse the chain in {name}: {refusal.reason}{concerns}: {fix}",
         )]
     return []
