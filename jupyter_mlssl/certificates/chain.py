@@ -4,7 +4,8 @@ The verdict "a trusted path exists" comes from ``cryptography.x509.verification`
 path building plus the CA/B Forum web PKI profile). Its one error class says only
 "candidates exhausted" for a missing intermediate, an untrusted root and a self-signed leaf
 alike, so :func:`classify_path` looks at the chain's issuer links against the store to tell
-them apart (tls-notes.md 1.4).
+them apart (tls-notes.md 1.4). Other refusals are free text too: :func:`explain` turns them
+into a sentence, a fix and the certificate they concern.
 """
 
 from __future__ import annotations

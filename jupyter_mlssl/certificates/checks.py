@@ -2,8 +2,10 @@
 
 tls-notes.md 1.3: the verifier accepts an RSA-1024 leaf, a 900-day leaf and a CN missing
 from the SANs, and it reports expiry, hostname and signature problems as one free-text
-error. Each check here returns findings with a stable code and a message with the fix; the
-verifier is used only for the trust verdict (:mod:`jupyter_mlssl.certificates.chain`).
+error. Each check here returns findings with a stable code and a message with the fix. The
+verifier gives the trust verdict and the path (:mod:`jupyter_mlssl.certificates.chain`): the
+per-certificate checks judge that path, trust anchor included, and a refusal the checks do
+not already explain becomes ``chain_invalid`` with the verifier's reason in plain words.
 """
 
 from __future__ import annotations
@@ -155,11 +157,10 @@ def check_validity(loaded: LoadedCertificate, now: dt.datetime,
     # (a time 5 ms after notAfter is still inside the notAfter second).
     now = now.replace(microsecond=0)
     for index, cert in enumerate(_path(loaded, path)):
-        from_store = store is not None and cert not in presented and cert in store.members
         if index == 0:
             which, where, fix = "the leaf", f"in {name}", "renew it and use the new certificate"
-        elif from_store:
-            which, where = "the root", f"in {store.name}"  # type: ignore[union-attr]
+        elif store is not None and cert not in presented and cert in store.members:
+            which, where = "the root", f"in {store.name}"
             fix = ("clients refuse a path through it: chain to a current root (ask your CA "
                    "for its current chain), or update the trust store")
         else:
