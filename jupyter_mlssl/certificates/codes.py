@@ -36,8 +36,6 @@ chain_invalid            error     a path to the store exists by name, but clien
                                    extension, a missing AKI... The message gives the
                                    verifier's reason in plain words, the certificate it
                                    concerns, and the fix
-malformed_certificate    error     a certificate cannot be read in full (a damaged
-                                   extension, name or key)
 self_signed              error     the leaf is self-signed (warning when the trust store
                                    given with --ca-bundle holds it, i.e. pinned on purpose)
 ca_certificate_as_leaf   error     the leaf is a CA certificate (or the file holds only CAs)
@@ -69,23 +67,25 @@ CHAIN_ORDER = "chain_order"
 CHAIN_INCOMPLETE = "chain_incomplete"
 UNTRUSTED_ROOT = "untrusted_root"
 CHAIN_INVALID = "chain_invalid"
-MALFORMED_CERTIFICATE = "malformed_certificate"
 SELF_SIGNED = "self_signed"
 CA_CERTIFICATE_AS_LEAF = "ca_certificate_as_leaf"
 WEAK_KEY = "weak_key"
 WEAK_SIGNATURE = "weak_signature"
 VALIDITY_TOO_LONG = "validity_too_long"
 CONVERTED = "converted"
+MALFORMED_CERTIFICATE = "malformed_certificate"
 
 #: Codes that mean the input itself is unusable: the CLI exits 2 for them, not 1.
-INPUT_CODES = frozenset({UNREADABLE, NO_CERTIFICATE, KEY_PASSWORD_REQUIRED, KEY_PASSWORD_WRONG})
+INPUT_CODES = frozenset({
+    UNREADABLE, NO_CERTIFICATE, KEY_PASSWORD_REQUIRED, KEY_PASSWORD_WRONG,
+    MALFORMED_CERTIFICATE,
+})
 
 ALL_CODES = (
     UNREADABLE, NO_CERTIFICATE, KEY_PASSWORD_REQUIRED, KEY_PASSWORD_WRONG, NO_KEY,
-    KEY_MISMATCH, EXPIRED, NOT_YET_VALID, EXPIRING_SOON, HOSTNAME_MISMATCH, NO_SAN,
-    CHAIN_ORDER, CHAIN_INCOMPLETE, UNTRUSTED_ROOT, CHAIN_INVALID, MALFORMED_CERTIFICATE,
-    SELF_SIGNED, CA_CERTIFICATE_AS_LEAF,
-    WEAK_KEY, WEAK_SIGNATURE, VALIDITY_TOO_LONG, CONVERTED,
+    KEY_MISMATCH, EXPIRED, NOT_YET_VALID, EXPIRING_SOON, HOSTNAME_MISMATCH, NO_SAN, CHAIN_INVALID,
+    CHAIN_ORDER, CHAIN_INCOMPLETE, UNTRUSTED_ROOT, SELF_SIGNED, CA_CERTIFICATE_AS_LEAF,
+    WEAK_KEY, WEAK_SIGNATURE, VALIDITY_TOO_LONG, CONVERTED, MALFORMED_CERTIFICATE,
 )
 
 #: Codes that, as errors, mean a client refuses the path (x509-limbo's "reject"; docs/limbo.md).
