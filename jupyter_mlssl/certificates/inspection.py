@@ -32,6 +32,7 @@ def inspect(cert: Source, *, key: Source | None = None, cname: str | None = None
     when = now or dt.datetime.now(dt.timezone.utc)
     try:
         loaded = load(cert, key=key, password=password, name=name, key_name=key_name)
+        return report_for(loaded, cname=cname, ca_bundle=ca_bundle, now=when)
     except Exception as exc:
         if not isinstance(exc, _damage()):
             raise
@@ -39,7 +40,6 @@ def inspect(cert: Source, *, key: Source | None = None, cname: str | None = None
         report = CertificateReport(source=label, format="", key_source=key_name, cname=cname)
         report.findings = [_malformed(label, exc)]
         return report
-    return report_for(loaded, cname=cname, ca_bundle=ca_bundle, now=when)
 
 
 def _damage() -> tuple[type[Exception], ...]:
@@ -51,7 +51,7 @@ def _damage() -> tuple[type[Exception], ...]:
 
 def _malformed(source: str, exc: Exception) -> Finding:
     # cryptography parses extensions, names and keys lazily: a damaged one raises in
-    # whichever check reads it first. The loader reports most of them; this is the net.
+    # whichever step reads it first. The loader reports most of them; this is the last net.
     return Finding(
         codes.MALFORMED_CERTIFICATE, Severity.ERROR,
         f"a certificate in {source} cannot be read in full ({exc}): clients refuse it; "
@@ -79,18 +79,6 @@ def report_for(loaded: LoadedCertificate, *, cname: str | None = None,
     except InputError as exc:
         findings.append(Finding(codes.UNREADABLE, Severity.ERROR, exc.message))
 
-    try:
-        return _checked(report, loaded, findings, store, cname, when)
-    except Exception as exc:
-        if not isinstance(exc, _damage()):
-            raise
-        report.findings = _ordered([*findings, _malformed(loaded.source, exc)])
-        return report
-
-
-def _checked(report: CertificateReport, loaded: LoadedCertificate, findings: list[Finding],
-             store: TrustStore | None, cname: str | None, when: dt.datetime
-             ) -> CertificateReport:
     # The verifier first: the per-certificate checks judge the path it built (trust anchor
     # included), not the file's order. Its verdict is reported last, so a refusal the checks
     # already explain is not repeated.
