@@ -86,9 +86,9 @@ class TestPKI:
     __test__ = False  # not a pytest class
 
     def root(self, cn: str = "mlssl Test Root", *, kind: str = "ec", bits: int = 2048,
-             days: int = 3650) -> Issued:
+             days: int = 3650, not_before: dt.datetime | None = None) -> Issued:
         key = new_key(kind, bits)
-        start = now() - dt.timedelta(days=1)
+        start = not_before or (now() - dt.timedelta(days=1))
         cert = (
             x509.CertificateBuilder()
             .subject_name(_name(cn))
@@ -108,10 +108,15 @@ class TestPKI:
         return Issued(cert, key)
 
     def intermediate(self, issuer: Issued, cn: str = "mlssl Test Intermediate", *,
-                     kind: str = "ec", bits: int = 2048, days: int = 1825) -> Issued:
-        key = new_key(kind, bits)
-        start = now() - dt.timedelta(days=1)
-        cert = (
+                     kind: str = "ec", bits: int = 2048, days: int = 1825,
+                     not_before: dt.datetime | None = None, key: object = None,
+                     path_length: int | None = 0, aki: bool = True,
+                     key_usage: bool = True) -> Issued:
+        """A CA certificate ``issuer`` signed. ``key``: reuse one (a cross-sign); ``cn`` equal
+        to the issuer's makes it self-issued; ``aki`` / ``key_usage`` False leave those out."""
+        key = key or new_key(kind, bits)
+        start = not_before or (now() - dt.timedelta(days=1))
+        builder = (
             x509.CertificateBuilder()
             .subject_name(_name(cn))
             .issuer_name(issuer.cert.subject)
@@ -119,20 +124,24 @@ class TestPKI:
             .serial_number(x509.random_serial_number())
             .not_valid_before(start)
             .not_valid_after(start + dt.timedelta(days=days))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-            .add_extension(
+            .add_extension(x509.BasicConstraints(ca=True, path_length=path_length),
+                           critical=True)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(
+                key.public_key()), False)  # type: ignore[attr-defined]
+        )
+        if key_usage:
+            builder = builder.add_extension(
                 x509.KeyUsage(False, False, False, False, False, True, True, False, False),
                 critical=True,
             )
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
-            .add_extension(
+        if aki:
+            builder = builder.add_extension(
                 x509.AuthorityKeyIdentifier.from_issuer_public_key(
                     issuer.key.public_key()  # type: ignore[attr-defined]
                 ),
                 False,
             )
-            .sign(issuer.key, hashes.SHA256())  # type: ignore[arg-type]
-        )
+        cert = builder.sign(issuer.key, hashes.SHA256())  # type: ignore[arg-type]
         return Issued(cert, key)
 
     def leaf(self, issuer: Issued | None, names: list[str] = ("leaf.example.test",),  # type: ignore[assignment]
@@ -211,3 +220,29 @@ def openssl_sign_sha1(tmp: Path, issued: Issued, issuer: Issued, *, ca: bool = T
     for f in (key_file, issuer_key, csr):
         f.unlink()
     return Issued(x509.load_pem_x509_certificate(out.read_bytes()), issued.key)
+
+
+def many_chains(chains: int) -> list[x509.Certificate]:
+    """``3 * chains`` certificates: that many root -> intermediate -> leaf chains, roots
+    first, then intermediates, then leaves (a large bundle to order). One Ed25519 key signs
+    them all: only names and key identifiers matter for ordering, and it mints fast."""
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    key = ed25519.Ed25519PrivateKey.generate()
+    ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
+    start = now() - dt.timedelta(days=1)
+
+    def cert(subject: str, issuer: str, ca: bool) -> x509.Certificate:
+        builder = (
+            x509.CertificateBuilder().subject_name(_name(subject)).issuer_name(_name(issuer))
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(start).not_valid_after(start + dt.timedelta(days=90))
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+            .add_extension(ski, False)
+        )
+        return builder.sign(key, None)
+
+    roots = [cert(f"root {n}", f"root {n}", True) for n in range(chains)]
+    inters = [cert(f"inter {n}", f"root {n}", True) for n in range(chains)]
+    leaves = [cert(f"leaf{n}.example.test", f"inter {n}", False) for n in range(chains)]
+    return roots + inters + leaves

@@ -306,12 +306,12 @@ SHAPES: dict[str, Callable[[random.Random], bytes]] = {
     # the worst case for ordering: the path to build is as long as the file
     f"{MAX_CERTIFICATES} certificates in one linked chain": lambda rng: (
         _many_small_certificates(MAX_CERTIFICATES, linked=True)),
-    "1,000 small certificates": lambda rng: _many_small_certificates(1000),
-    "1,000 certificates in one linked chain": lambda rng: _many_small_certificates(
-        1000, linked=True),
+    "one certificate too many": lambda rng: _many_small_certificates(MAX_CERTIFICATES + 1),
+    "one too many in one linked chain": lambda rng: _many_small_certificates(
+        MAX_CERTIFICATES + 1, linked=True),
     # counted only once parsed: cryptography reads the whole SET first
     "24,000 certificates in one PKCS#7 (6 MB)": lambda rng: pkcs7.serialize_certificates(
-        list(x509.load_pem_x509_certificates(_many_small_certificates(1000))) * 24,
+        list(x509.load_pem_x509_certificates(_many_small_certificates(1000)))[:250] * 96,
         serialization.Encoding.DER),
 }
 
@@ -326,7 +326,7 @@ def test_large_hostile_input_is_answered_in_under_two_seconds(shape):
     assert elapsed < 2.0, f"{shape}: {elapsed:.2f} s"
     assert report.exit_status in (1, 2)
     assert set(report.finding_codes()) <= set(ALL_CODES)
-    if shape.startswith(("1,000 ", "24,000 ")):
+    if shape.startswith(("one ", "24,000 ")):
         assert report.finding_codes() == ["unreadable"]
         assert f"more than {MAX_CERTIFICATES:,} " in report.findings[0].message
     elif shape.startswith(f"{MAX_CERTIFICATES} "):

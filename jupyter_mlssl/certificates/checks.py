@@ -1,10 +1,11 @@
 """The checks cryptography's verifier does not do, and the hostname check against --cname.
 
-The verifier accepts an RSA-1024 leaf, a 900-day leaf and a CN missing from the SANs
-(docs/tls-notes.md, "The verifier"), and it reports expiry, hostname and signature
-problems as one free-text error. Each check here returns findings with a stable code and a
-message with the fix; the verifier is used only for the trust verdict
-(:mod:`jupyter_mlssl.certificates.chain`).
+The verifier (docs/tls-notes.md, "The verifier") accepts an RSA-1024 leaf, a 900-day leaf
+and a CN missing from the SANs, and it reports expiry, hostname and signature problems as one free-text
+error. Each check here returns findings with a stable code and a message with the fix. The
+verifier gives the trust verdict and the path (:mod:`jupyter_mlssl.certificates.chain`): the
+per-certificate checks judge that path, trust anchor included, and a refusal the checks do
+not already explain becomes ``chain_invalid`` with the verifier's reason in plain words.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from jupyter_mlssl.certificates.chain import (
     TrustStore,
     common_name,
     describe,
+    explain,
     is_ca,
     same_public_key,
     san_names,
@@ -139,23 +141,43 @@ def check_key(loaded: LoadedCertificate) -> list[Finding]:
     )]
 
 
-def check_validity(loaded: LoadedCertificate, now: dt.datetime) -> list[Finding]:
+def _path(loaded: LoadedCertificate,
+          path: list[x509.Certificate] | None) -> list[x509.Certificate]:
+    """The certificates the per-certificate checks judge: the path the verifier built (trust
+    anchor included) when there is one, else the presented leaf's path."""
+    return path or loaded.certificates[: loaded.path_length]
+
+
+def check_validity(loaded: LoadedCertificate, now: dt.datetime,
+                   path: list[x509.Certificate] | None = None,
+                   store: TrustStore | None = None) -> list[Finding]:
     out = []
     name = loaded.source
-    for index, cert in enumerate(loaded.certificates[: loaded.path_length]):
-        which = "the leaf" if index == 0 else "the chain certificate"
+    presented = set(loaded.certificates)
+    # Validity is encoded to the second; compare at that granularity, as the verifier does
+    # (a time 5 ms after notAfter is still inside the notAfter second).
+    now = now.replace(microsecond=0)
+    for index, cert in enumerate(_path(loaded, path)):
+        if index == 0:
+            which, where, fix = "the leaf", f"in {name}", "renew it and use the new certificate"
+        elif store is not None and cert not in presented and cert in store.members:
+            which, where = "the root", f"in {store.name}"
+            fix = ("clients refuse a path through it: chain to a current root (ask your CA "
+                   "for its current chain), or update the trust store")
+        else:
+            which, where = "the chain certificate", f"in {name}"
+            fix = "renew it and use the new certificate and its current chain"
         if cert.not_valid_after_utc < now:
             ago = _days(now - cert.not_valid_after_utc)
             out.append(Finding(
                 codes.EXPIRED, ERROR,
-                f"{which} {describe(cert)} in {name} expired on "
-                f"{cert.not_valid_after_utc:%Y-%m-%d} ({ago} days ago): renew it and use the "
-                "new certificate" + ("" if index == 0 else " and its current chain"),
+                f"{which} {describe(cert)} {where} expired on "
+                f"{cert.not_valid_after_utc:%Y-%m-%d} ({ago} days ago): {fix}",
             ))
         elif cert.not_valid_before_utc > now:
             out.append(Finding(
                 codes.NOT_YET_VALID, ERROR,
-                f"{which} {describe(cert)} in {name} is not valid before "
+                f"{which} {describe(cert)} {where} is not valid before "
                 f"{cert.not_valid_before_utc:%Y-%m-%d %H:%M} UTC: wait until then, or check "
                 "this machine's clock",
             ))
@@ -240,10 +262,11 @@ def check_leaf_kind(loaded: LoadedCertificate, store: TrustStore | None) -> list
     return out
 
 
-def check_strength(loaded: LoadedCertificate) -> list[Finding]:
+def check_strength(loaded: LoadedCertificate,
+                   path: list[x509.Certificate] | None = None) -> list[Finding]:
     out = []
     name = loaded.source
-    for index, cert in enumerate(loaded.certificates[: loaded.path_length]):
+    for index, cert in enumerate(_path(loaded, path)):
         kind, bits = public_key_description(cert)
         weak = (
             (kind == "RSA" and (bits or 0) < MIN_RSA_BITS)
@@ -310,10 +333,24 @@ def check_trust(loaded: LoadedCertificate, verdict: PathVerdict, store: TrustSto
             f"does not hold{why}: use a certificate from a publicly trusted CA, or "
             "pass your private root with --ca-bundle",
         )]
-    if verdict.status == "rejected" and not any(f.severity == ERROR for f in found):
+    if verdict.status == "rejected" and verdict.detail:
+        refusal = explain(verdict.detail, loaded.certificates[: loaded.path_length], store)
+        if refusal.code is not None and any(
+                f.code == refusal.code and f.severity == ERROR for f in found):
+            return []  # already said, with its own fix
+        concerns, fix = "", refusal.fix
+        cert = refusal.certificate
+        if cert is not None:
+            if cert is loaded.leaf:
+                concerns = f" (the leaf {describe(cert)})"
+            elif cert in store.members and cert not in loaded.certificates:
+                concerns = f" (the root {describe(cert)} in {store.name})"
+                fix = ("that root cannot anchor a web PKI path: chain to another root (ask "
+                       "your CA for its current chain), or fix the trust store")
+            else:
+                concerns = f" (the certificate {describe(cert)})"
         return [Finding(
-            codes.UNTRUSTED_ROOT, ERROR,
-            f"no trusted path for the chain in {name}: the verifier says "
-            f"'{verdict.detail}': fix the chain your CA issued, or ask it for a current one",
+            codes.CHAIN_INVALID, ERROR,
+            f"clients refuse the chain in {name}: {refusal.reason}{concerns}: {fix}",
         )]
     return []

@@ -22,7 +22,8 @@ key_password_wrong       error     the password does not decrypt it (or holds a 
 no_key                   info      no private key was given, so the pair is not checked
                          warning   a PKCS#12 file without a private key in it
 key_mismatch             error     the key does not belong to the leaf certificate
-expired / not_yet_valid  error     any certificate of the chain, at ``now``
+expired / not_yet_valid  error     any certificate of the path the verifier built, trust
+                                   anchor included, at ``now``
 expiring_soon            warning   the leaf has less than a third of its lifetime, and
                                    less than 30 days, left (min of the two, so a yearly
                                    certificate is not flagged four months out)
@@ -35,6 +36,14 @@ chain_order              error     the file's certificates are not leaf first, e
                                    part of the leaf's chain
 chain_incomplete         error     an issuer is neither in the file nor in the trust store
 untrusted_root           error     the chain ends in a self-signed root the store lacks
+                                   (or the store holds another certificate of the name
+                                   the chain's top names as issuer)
+chain_invalid            error     a path to the store exists by name, but clients refuse
+                                   it for a profile rule: path length, a CA without cA or
+                                   keyCertSign, name constraints, a forbidden key or
+                                   extension, a missing AKI... The message gives the
+                                   verifier's reason in plain words, the certificate it
+                                   concerns, and the fix
 self_signed              error     the leaf is self-signed (warning when the trust store
                                    given with --ca-bundle holds it, i.e. pinned on purpose)
 ca_certificate_as_leaf   error     the leaf is a CA certificate (or the file holds only CAs)
@@ -65,6 +74,7 @@ NO_SAN = "no_san"
 CHAIN_ORDER = "chain_order"
 CHAIN_INCOMPLETE = "chain_incomplete"
 UNTRUSTED_ROOT = "untrusted_root"
+CHAIN_INVALID = "chain_invalid"
 SELF_SIGNED = "self_signed"
 CA_CERTIFICATE_AS_LEAF = "ca_certificate_as_leaf"
 WEAK_KEY = "weak_key"
@@ -81,7 +91,18 @@ INPUT_CODES = frozenset({
 
 ALL_CODES = (
     UNREADABLE, NO_CERTIFICATE, KEY_PASSWORD_REQUIRED, KEY_PASSWORD_WRONG, NO_KEY,
-    KEY_MISMATCH, EXPIRED, NOT_YET_VALID, EXPIRING_SOON, HOSTNAME_MISMATCH, NO_SAN,
+    KEY_MISMATCH, EXPIRED, NOT_YET_VALID, EXPIRING_SOON, HOSTNAME_MISMATCH, NO_SAN, CHAIN_INVALID,
     CHAIN_ORDER, CHAIN_INCOMPLETE, UNTRUSTED_ROOT, SELF_SIGNED, CA_CERTIFICATE_AS_LEAF,
     WEAK_KEY, WEAK_SIGNATURE, VALIDITY_TOO_LONG, CONVERTED, MALFORMED_CERTIFICATE,
 )
+
+#: Codes that, as errors, mean a client refuses the path (x509-limbo's "reject"; docs/limbo.md).
+#: no_san counts as an error only (no SAN at all: the verifier refuses it too; the warning
+#: is the CN lint), as does weak_signature (SHA-1 / MD5, which the verifier forbids). The
+#: rest is the product's stricter advice: weak_key, validity_too_long, chain_order,
+#: expiring_soon, no_key, converted.
+PATH_REJECTED = frozenset({
+    UNREADABLE, NO_CERTIFICATE, MALFORMED_CERTIFICATE, EXPIRED, NOT_YET_VALID,
+    HOSTNAME_MISMATCH, NO_SAN, CHAIN_INCOMPLETE, UNTRUSTED_ROOT, CHAIN_INVALID, SELF_SIGNED,
+    CA_CERTIFICATE_AS_LEAF, WEAK_SIGNATURE,
+})

@@ -30,8 +30,33 @@ def inspect(cert: Source, *, key: Source | None = None, cname: str | None = None
     for bad input: it becomes a finding, and ``exit_status`` is 2.
     """
     when = now or dt.datetime.now(dt.timezone.utc)
-    loaded = load(cert, key=key, password=password, name=name, key_name=key_name)
-    return report_for(loaded, cname=cname, ca_bundle=ca_bundle, now=when)
+    try:
+        loaded = load(cert, key=key, password=password, name=name, key_name=key_name)
+        return report_for(loaded, cname=cname, ca_bundle=ca_bundle, now=when)
+    except Exception as exc:
+        if not isinstance(exc, _damage()):
+            raise
+        label = name or (os.fspath(cert) if isinstance(cert, (str, os.PathLike)) else "input")
+        report = CertificateReport(source=label, format="", key_source=key_name, cname=cname)
+        report.findings = [_malformed(label, exc)]
+        return report
+
+
+def _damage() -> tuple[type[Exception], ...]:
+    """What cryptography raises when a lazily parsed field is damaged (imported late)."""
+    from cryptography import x509
+
+    return ValueError, x509.DuplicateExtension
+
+
+def _malformed(source: str, exc: Exception) -> Finding:
+    # cryptography parses extensions, names and keys lazily: a damaged one raises in
+    # whichever step reads it first. The loader reports most of them; this is the last net.
+    return Finding(
+        codes.MALFORMED_CERTIFICATE, Severity.ERROR,
+        f"a certificate in {source} cannot be read in full ({exc}): clients refuse it; "
+        "reissue it, or ask the CA for a well-formed copy",
+    )
 
 
 def report_for(loaded: LoadedCertificate, *, cname: str | None = None,
@@ -77,17 +102,22 @@ def _checked(report: CertificateReport, loaded: LoadedCertificate, findings: lis
     except InputError as exc:
         findings.append(Finding(codes.UNREADABLE, Severity.ERROR, exc.message))
 
-    findings += checks.check_key(loaded)
-    findings += checks.check_validity(loaded, when)
-    findings += checks.check_names(loaded, cname)
-    findings += checks.check_leaf_kind(loaded, store)
-    findings += checks.check_strength(loaded)
-    findings += checks.check_lifetime(loaded)
+    # The verifier first: the per-certificate checks judge the path it built (trust anchor
+    # included), not the file's order. Its verdict is reported last, so a refusal the checks
+    # already explain is not repeated.
     verdict: PathVerdict | None = None
-    if store is not None:  # last: a refusal the checks above explain is not repeated
+    if store is not None:
         report.trust_store = store.name
         verdict = verify_chain(loaded.certificates, loaded.path_length, store, when)
         report.trusted = verdict.status == "trusted"
+    path = verdict.chain if verdict is not None else None
+    findings += checks.check_key(loaded)
+    findings += checks.check_validity(loaded, when, path, store)
+    findings += checks.check_names(loaded, cname)
+    findings += checks.check_leaf_kind(loaded, store)
+    findings += checks.check_strength(loaded, path)
+    findings += checks.check_lifetime(loaded)
+    if store is not None and verdict is not None:
         findings += checks.check_trust(loaded, verdict, store, findings)
 
     report.findings = _ordered(findings)
@@ -104,12 +134,12 @@ def _checked(report: CertificateReport, loaded: LoadedCertificate, findings: lis
 
 
 def _role(loaded: LoadedCertificate, index: int) -> str:
-    from jupyter_mlssl.certificates.chain import is_ca, self_issued
+    from jupyter_mlssl.certificates.chain import is_ca, self_signed
 
     cert = loaded.certificates[index]
     if index == 0:
         return "leaf"
-    if self_issued(cert):
+    if self_signed(cert):  # a self-issued intermediate (key rollover) is not a root
         return "root"
     if index < loaded.path_length or is_ca(cert):
         return "intermediate"
