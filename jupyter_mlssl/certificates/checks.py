@@ -1,11 +1,12 @@
 """The checks cryptography's verifier does not do, and the hostname check against --cname.
 
 The verifier (docs/tls-notes.md, "The verifier") accepts an RSA-1024 leaf, a 900-day leaf
-and a CN missing from the SANs, and it reports expiry, hostname and signature problems as one free-text
-error. Each check here returns findings with a stable code and a message with the fix. The
-verifier gives the trust verdict and the path (:mod:`jupyter_mlssl.certificates.chain`): the
-per-certificate checks judge that path, trust anchor included, and a refusal the checks do
-not already explain becomes ``chain_invalid`` with the verifier's reason in plain words.
+and a CN missing from the SANs, and it reports expiry, hostname and signature problems as
+one free-text error. Each check here returns findings with a stable code and a message with
+the fix. The verifier gives the trust verdict and the path
+(:mod:`jupyter_mlssl.certificates.chain`): the per-certificate checks judge that path, trust
+anchor included, and a refusal the checks do not already explain becomes ``chain_invalid``
+with the verifier's reason in plain words.
 """
 
 from __future__ import annotations
