@@ -10,7 +10,7 @@ BIN     = $(VENV)/bin
 PY      = $(BIN)/python
 STAMP   = $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: demo walkthrough test setup lint typecheck pytest clean
+.PHONY: demo lab walkthrough test setup lint typecheck pytest clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -35,11 +35,17 @@ $(LABEXT): labextension/package.json $(wildcard labextension/src/*.ts labextensi
 
 setup: $(STAMP) $(LABEXT)
 
-# The main job: the local quickstart notebook, run headless on a real kernel; it prints
-# where the executed copy is (notebooks/executed/). `make walkthrough` is the shorter
-# certificate-only tour in the terminal.
+# The main job: the local quickstart notebook, run headless on a real kernel. Each step
+# prints as it completes (the plan, status, DNS, probe and history tables as text), then
+# where the executed copy is (notebooks/executed/) and how to open it: `make lab`.
+# `make walkthrough` is the shorter certificate-only tour in the terminal.
 demo: setup
 	$(PY) notebooks/run_headless.py 01-quickstart-local
+
+# JupyterLab on the quickstart, with the extension (toolbar button, status bar) built and
+# enabled. LAB_ARGS passes options, e.g. make lab LAB_ARGS="--no-browser --port 8899".
+lab: setup
+	$(BIN)/jupyter lab notebooks/01-quickstart-local.ipynb $(LAB_ARGS)
 
 walkthrough: setup
 	$(PY) -m jupyter_mlssl.demo

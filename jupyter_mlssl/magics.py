@@ -14,6 +14,15 @@ runs the verb's handler and turns the outcome into what a notebook expects:
 ``UsageError`` is raised as is, never subclassed: IPython prints a full traceback for
 subclasses (ipython#14024).
 
+Python values in the line expand the IPython way, as in ``%cd`` or ``!ls``: ``{expr}`` and
+``$name`` (``%mlssl probe {endpoint.url}``); ``$$`` keeps a literal ``$`` and ``{{``/``}}``
+literal braces. The shell does it (``shell.var_expand``) before the magic runs; a line it
+cannot expand (an unknown name) is passed on untouched and the parser says what is wrong.
+Only the line expands, never a ``%%mlssl`` cell body (YAML). jupysql chose its own
+``{{var}}`` templates because SQL has braces of its own; our lines (URLs, paths, ARM ids)
+do not, so the convention users already know wins. Expansion does not widen what history
+keeps: IPython stores the line as typed, and echoes are scrubbed of secrets after it.
+
 Loading must stay cheap (``benchmarks/load_ext.py``): this module imports only what IPython
 has already imported; the parser is built on first use and handlers are imported by
 ``commands.run`` when their verb runs.
@@ -27,7 +36,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
-from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
+from IPython.core.magic import Magics, line_cell_magic, magics_class
 from traitlets import Bool, Float, List, TraitError, Unicode, validate
 from traitlets.config import Configurable
 
@@ -120,6 +129,9 @@ def usage_text(parser: ArgumentParser) -> str:
         "Cell magic: %%mlssl apply TARGET [--dry-run] [--yes], with the desired settings as",
         "YAML in the cell body (keys: status, cname, cert, key, leaf_domain_label,",
         "overwrite_existing_domain, renew, password_env).",
+        "",
+        "Python values expand in the line: {expr} or $name (for example",
+        "%mlssl probe {endpoint.url}); $$ and {{ }} keep a literal $ or braces.",
         "",
         "Settings: %config MlsslMagic (default_target, ca_bundle, credential, timeout,",
         "short_errors, ...). Details of a verb: %mlssl VERB --help",
@@ -238,7 +250,6 @@ class MlsslMagic(Magics, Configurable):
         }
 
     # -- the magic -------------------------------------------------------------------------
-    @no_var_expand  # '$' and '{}' in paths or ids stay literal
     @line_cell_magic("mlssl")  # type: ignore[arg-type]
     def mlssl(self, line: str = "", cell: str | None = None) -> Any:
         """Secure a deployed model's web service with TLS; see %mlssl? for the verbs."""

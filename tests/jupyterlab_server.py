@@ -55,6 +55,10 @@ class LabServer:
     def lab_url(self, path: str = "") -> str:
         return f"{self.url}lab/{path}?token={self.token}&reset"
 
+    def notebook_url(self, path: str) -> str:
+        """The notebook in Notebook 7's single-document page (the ``notebook`` extension)."""
+        return f"{self.url}notebooks/{path}?token={self.token}"
+
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
@@ -65,8 +69,12 @@ ALWAYS_DISABLED = ("@jupyterlab/apputils-extension:announcements",)
 
 @contextmanager
 def running_lab(tmp: Path, env: dict[str, str] | None = None,
-                disabled_extensions: tuple[str, ...] = ()) -> Iterator[LabServer]:
+                disabled_extensions: tuple[str, ...] = (),
+                app: str = "jupyterlab") -> Iterator[LabServer]:
     """Start ``jupyter lab`` on 127.0.0.1 in ``tmp``; stop it (and its kernels) at the end.
+
+    ``app="notebook"`` starts Notebook 7 (``jupyter notebook``) instead: the same server,
+    extensions and settings, with Notebook's own pages.
 
     The environment's installed extensions (share/jupyter, etc/jupyter under sys.prefix)
     are what is served; the user-level config directory is a private one (so nothing in
@@ -83,9 +91,11 @@ def running_lab(tmp: Path, env: dict[str, str] | None = None,
     (labconfig / "page_config.json").write_text(json.dumps({"disabledExtensions": disabled}))
     token = secrets.token_hex(16)
     port = free_port()
-    log_path = tmp / "jupyterlab.log"
+    log_path = tmp / f"{app}.log"
+    lab = app == "jupyterlab"
+    app_class = "LabApp" if lab else "JupyterNotebookApp"
     command = [
-        sys.executable, "-m", "jupyterlab",
+        sys.executable, "-m", app,
         "--no-browser",
         "--ServerApp.ip=127.0.0.1",
         f"--ServerApp.port={port}",
@@ -93,12 +103,13 @@ def running_lab(tmp: Path, env: dict[str, str] | None = None,
         f"--IdentityProvider.token={token}",
         "--ServerApp.allow_root=True",
         f"--ServerApp.root_dir={root}",
-        f"--LabApp.workspaces_dir={tmp / 'workspaces'}",
+        f"--{app_class}.workspaces_dir={tmp / 'workspaces'}",
         # the tests inspect the front end through window.jupyterapp (test-only setting)
-        "--LabApp.expose_app_in_browser=True",
-        # a closed network: never ask the internet for news or updates
-        "--LabApp.check_for_updates_class=jupyterlab.handlers.announcements.NeverCheckForUpdate",
+        f"--{app_class}.expose_app_in_browser=True",
     ]
+    if lab:  # a closed network: never ask the internet for news or updates
+        command.append("--LabApp.check_for_updates_class="
+                       "jupyterlab.handlers.announcements.NeverCheckForUpdate")
     full_env = {**os.environ, **(env or {}), "JUPYTER_CONFIG_DIR": str(tmp / "config"),
                 "JUPYTER_RUNTIME_DIR": str(tmp / "runtime")}
     with open(log_path, "wb") as log:
@@ -116,13 +127,13 @@ def _wait_until_up(server: LabServer, process: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"jupyter lab exited with {process.returncode}:\n{server.log()}")
+            raise RuntimeError(f"the server exited with {process.returncode}:\n{server.log()}")
         try:
             server.api("api/status")
             return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.25)
-    raise RuntimeError(f"jupyter lab did not answer in {START_TIMEOUT_S}s:\n{server.log()}")
+    raise RuntimeError(f"the server did not answer in {START_TIMEOUT_S}s:\n{server.log()}")
 
 
 def _stop(server: LabServer, process: subprocess.Popen[bytes]) -> None:
@@ -139,3 +150,58 @@ def _stop(server: LabServer, process: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=5)
+
+
+@dataclass
+class VoilaServer:
+    url: str  # http://127.0.0.1:PORT/ : the notebook, run and rendered as an app
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@contextmanager
+def running_voila(tmp: Path, notebook: Path, env: dict[str, str] | None = None
+                  ) -> Iterator[VoilaServer]:
+    """``voila NOTEBOOK`` on 127.0.0.1, as a panel app is shared; stopped at the end.
+
+    Voila runs the notebook when the page is opened (a kernel per visit) and shows only the
+    outputs. Standalone Voila has no token of its own (the page is the app), so it listens on
+    loopback only and the wait below is a plain TCP connect: a GET would run the notebook.
+    """
+    port = free_port()
+    log_path = tmp / "voila.log"
+    command = [
+        sys.executable, "-m", "voila", str(notebook),
+        "--no-browser", "--Voila.ip=127.0.0.1", f"--Voila.port={port}",
+        "--Voila.port_retries=0", "--show_tracebacks=True",
+    ]
+    full_env = {**os.environ, **(env or {}), "JUPYTER_CONFIG_DIR": str(tmp / "config"),
+                "JUPYTER_RUNTIME_DIR": str(tmp / "runtime")}
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=full_env,
+                                   cwd=notebook.parent)
+    server = VoilaServer(f"http://127.0.0.1:{port}/", log_path)
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"voila exited with {process.returncode}:\n{server.log()}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"voila did not listen in {START_TIMEOUT_S}s:\n"
+                                       f"{server.log()}") from None
+                time.sleep(0.25)
+        yield server
+    finally:
+        if process.poll() is None:
+            process.terminate()  # voila shuts its kernels down on SIGTERM
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)

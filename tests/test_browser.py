@@ -1,9 +1,10 @@
-"""JupyterLab with the extension, driven in Debian's Chromium by Playwright.
+"""JupyterLab with the extension, driven in Debian's Chromium by Playwright; then the same
+panel in Notebook 7 (the quickstart) and in Voila (``notebooks/panel-app.ipynb``).
 
-One JupyterLab and one browser for the module. Before JupyterLab starts, a real local
-scoring service is deployed and TLS enabled on it through the API, so the history holds a
-real certificate and the status bar has an expiry to show. Each test writes screenshots to
-``test-artifacts/`` (kept by CI, gitignored).
+One JupyterLab (and one Notebook 7 server) and one browser for the module. Before the
+servers start, a real local scoring service is deployed and TLS enabled on it through the
+API, so the history holds a real certificate and the status bar has an expiry to show.
+Each test writes screenshots to ``test-artifacts/`` (kept by CI, gitignored).
 
 Chromium: ``/usr/bin/chromium`` (``scripts/install-chromium.sh``, run by ``make test``) or
 ``MLSSL_CHROMIUM``. Playwright's own browser download is not used (closed network).
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.jupyterlab_server import LabServer, running_lab
+from tests.jupyterlab_server import LabServer, running_lab, running_voila
 from tests.localtarget import tiny_model_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(240)]
@@ -82,7 +83,7 @@ def lab(home, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser_context(lab, tmp_path_factory):
+def browser_context(tmp_path_factory):
     executable = _chromium()
     from playwright.sync_api import sync_playwright
 
@@ -231,3 +232,143 @@ def test_mlssl_cell_gets_yaml_highlighting(notebook):
         return cell.model.mimeType;
     }""")
     assert back == "text/x-ipython"
+
+
+# -- Notebook 7 and Voila -----------------------------------------------------------------
+#: each of these must stay well under a minute (the server start is in the fixture)
+FRONT_END_TIMEOUT_S = 50
+QUICKSTART = REPO / "notebooks" / "01-quickstart-local.ipynb"
+PANEL_APP = REPO / "notebooks" / "panel-app.ipynb"
+
+
+@pytest.fixture(scope="module")
+def notebook7(home, tmp_path_factory):
+    """Notebook 7 (``jupyter notebook``), same extensions and MLSSL_HOME as the lab."""
+    with running_lab(tmp_path_factory.mktemp("nb7"), env={"MLSSL_HOME": str(home)},
+                     disabled_extensions=CONFLICTING, app="notebook") as server:
+        try:
+            yield server
+        finally:
+            ARTIFACTS.mkdir(exist_ok=True)
+            shutil.copy(server.log_path, ARTIFACTS / "notebook7.log")
+
+
+def probe_and_read_card(page, scope: str = "") -> str:
+    """Probe tab, Probe button (the target's own URL, pins and CA); the card's text."""
+    page.locator(f"{scope} .lm-TabBar-tab", has_text="Probe").first.click()
+    page.locator(f"{scope} button", has_text="Probe").first.click()
+    card = page.locator(f"{scope} .mlssl-probe-card").first
+    card.wait_for(timeout=UI_TIMEOUT_MS)
+    # the status line has its verdict too (the operation has ended, buttons are back)
+    page.locator(f"{scope} .widget-html", has_text="✔ HTTPS probe").first.wait_for(
+        timeout=UI_TIMEOUT_MS)
+    return card.inner_text()
+
+
+@pytest.mark.timeout(FRONT_END_TIMEOUT_S + 60)
+def test_notebook7_opens_the_quickstart_and_its_panel_probes(notebook7, browser_context):
+    shutil.copy(QUICKSTART, notebook7.root_dir / QUICKSTART.name)
+    page = browser_context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(f"{exc}\n{exc.stack}"))
+    try:
+        page.goto(notebook7.notebook_url(QUICKSTART.name))
+        # Notebook 7 loads the same prebuilt labextension: our command is registered
+        page.wait_for_function(
+            "window.jupyterapp && window.jupyterapp.commands.hasCommand('mlssl:secure-endpoint')",
+            timeout=UI_TIMEOUT_MS)
+        page.wait_for_function(
+            "window.jupyterapp.shell.currentWidget?.sessionContext?.session?.kernel?.status"
+            " === 'idle'", timeout=UI_TIMEOUT_MS)
+        page.get_by_role("heading", name="Quickstart: serve a model over HTTPS").first.wait_for(
+            timeout=UI_TIMEOUT_MS)
+        assert "/notebooks/" in page.url  # Notebook 7's page, not JupyterLab's
+        shot(page, "10-notebook7-quickstart")
+        # the server extension is loaded by this server too
+        assert "expiries" in notebook7.api("mlssl/expiries")
+
+        button = page.locator(".jp-mlssl-toolbar-button")
+        button.wait_for(timeout=UI_TIMEOUT_MS)
+        button.click()  # inserts `%load_ext jupyter_mlssl` + `%mlssl panel` and runs it
+        page.locator(".jp-OutputArea-output .widget-tab").first.wait_for(timeout=UI_TIMEOUT_MS)
+        target = page.get_by_placeholder("local://NAME or an ARM resource id").first
+        target.fill(TARGET)
+        target.press("Enter")
+        text = probe_and_read_card(page, ".jp-OutputArea-output")
+        assert "ok" in text and "TLSv1." in text and "200" in text, text
+        assert "Hostname" in text and "Days left" in text
+        page.locator(".jp-OutputArea-output .widget-output table").first.wait_for(
+            timeout=UI_TIMEOUT_MS)  # the full table is still there, below the card
+        shot(page, "11-notebook7-probe-card")
+
+        # labels and buttons show their whole text (none is cut with an ellipsis)
+        out = ".jp-OutputArea-output"
+        for tab, texts in (("Change", ["Microsoft-provided certificate", "Own certificate"]),
+                           ("DNS", ["Nameservers", "Expect"])):
+            page.locator(f"{out} .lm-TabBar-tab", has_text=tab).first.click()
+            for text in texts:
+                element = page.locator(f"{out} .widget-tab-contents :is(label, button)",
+                                       has_text=text).first
+                element.wait_for(timeout=UI_TIMEOUT_MS)
+                cut = element.evaluate("e => e.scrollWidth > e.clientWidth")
+                assert not cut, f"{tab} tab: '{text}' is cut"
+            shot(page, f"12-notebook7-{tab.lower()}-tab")
+        assert not [e for e in errors if not _notebook7_own(e)], errors
+    finally:
+        page.close()
+
+
+def _notebook7_own(error: str) -> bool:
+    """Notebook 7.6's shortcut settings code throws this on every fresh page load; it does so
+    with every third-party labextension (ours included) disabled, so it is not ours."""
+    return ("reading 'schema'" in error and "/static/notebook/notebook_core." in error
+            and "mlssl" not in error)
+
+
+@pytest.mark.timeout(FRONT_END_TIMEOUT_S + 60)
+def test_voila_serves_the_panel_app_and_a_probe_shows_its_card(home, browser_context,
+                                                                tmp_path):
+    app = tmp_path / PANEL_APP.name
+    shutil.copy(PANEL_APP, app)
+    env = {"MLSSL_HOME": str(home), "MLSSL_TARGET": TARGET}
+    with running_voila(tmp_path, app, env=env) as voila:
+        page = browser_context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        try:
+            page.goto(voila.url, timeout=UI_TIMEOUT_MS)
+            page.locator(".widget-tab").first.wait_for(timeout=UI_TIMEOUT_MS)
+            # an app: outputs only, no code
+            assert "%mlssl panel" not in page.content()
+            # `%mlssl panel {target}` expanded the variable in Voila's kernel too
+            picker = page.get_by_placeholder("local://NAME or an ARM resource id").first
+            assert picker.input_value() == TARGET
+            shot(page, "20-voila-panel-app")
+            text = probe_and_read_card(page)
+            assert "ok" in text and "TLSv1." in text and "200" in text, text
+            shot(page, "21-voila-probe-card")
+            assert not errors, errors
+        finally:
+            page.close()
+            ARTIFACTS.mkdir(exist_ok=True)
+            shutil.copy(voila.log_path, ARTIFACTS / "voila.log")
+
+
+@pytest.mark.timeout(FRONT_END_TIMEOUT_S + 60)
+def test_voila_inside_the_notebook7_server_renders_the_panel_app(notebook7, browser_context):
+    """As Binder shares an app (``urlpath=voila/render/...``): Voila's server extension on the
+    Jupyter server that also loads ours."""
+    shutil.copy(PANEL_APP, notebook7.root_dir / PANEL_APP.name)
+    page = browser_context.new_page()
+    try:
+        page.goto(f"{notebook7.url}voila/render/{PANEL_APP.name}?token={notebook7.token}",
+                  timeout=UI_TIMEOUT_MS)
+        page.locator(".widget-tab").first.wait_for(timeout=UI_TIMEOUT_MS)
+        picker = page.get_by_placeholder("local://NAME or an ARM resource id").first
+        assert picker.input_value() == TARGET  # the notebook's default, through {target}
+        assert "expiries" in notebook7.api("mlssl/expiries")  # the same server has ours
+        text = probe_and_read_card(page)
+        assert "ok" in text and "TLSv1." in text, text
+        shot(page, "22-voila-render-probe-card")
+    finally:
+        page.close()

@@ -155,10 +155,15 @@ def test_config_defaults_fill_namespace(ip):
     assert (args.ca_bundle, args.timeout) == ("mine.pem", 9.0)
 
 
-def test_no_var_expand(ip):
+def test_line_expands_python_values_and_keeps_escaped_ones(ip):
+    # more in tests/test_magics_expand.py; here: the two escapes reach the parser literally
     ip.user_ns["name"] = "expanded"
     result = ip.run_cell("%mlssl dns x.test --timeout {name}")
+    assert "invalid float value: 'expanded'" in str(result.error_in_exec)
+    result = ip.run_cell("%mlssl dns x.test --timeout {{name}}")
     assert "invalid float value: '{name}'" in str(result.error_in_exec)
+    result = ip.run_cell("%mlssl dns x.test --timeout $$name")
+    assert "invalid float value: '$name'" in str(result.error_in_exec)
 
 
 def test_load_ext_imports_nothing_heavy():

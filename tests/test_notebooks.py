@@ -54,8 +54,10 @@ def outputs_text(cell: nbformat.NotebookNode) -> str:
     return "\n".join(parts)
 
 
-def test_there_are_four_notebooks():
-    assert [p.stem[:2] for p in NOTEBOOKS] == ["01", "02", "03", "04"], NOTEBOOKS
+def test_there_are_four_notebooks_and_the_panel_app():
+    numbered = [p.stem[:2] for p in NOTEBOOKS if p.stem[:2].isdigit()]
+    assert numbered == ["01", "02", "03", "04"], NOTEBOOKS
+    assert [p.stem for p in NOTEBOOKS if not p.stem[:2].isdigit()] == ["panel-app"]
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)

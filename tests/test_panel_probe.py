@@ -57,3 +57,48 @@ def test_probe_without_target_or_url_explains():
     panel.picker.value = ""
     assert panel.probe.on_probe() is None
     assert "no target picked" in panel.status.value
+
+
+def test_one_endpoint_shows_a_summary_card_above_the_table(chain):
+    leaf, inter, ca = chain
+    with TLSServer([leaf, inter]) as server:
+        panel = Panel(ca_bundle=ca)
+        tab = panel.probe
+        tab.urls.value = server.url("api.example.test")
+        tab.resolve.value = server.resolve("api.example.test")
+        report = tab.on_probe()
+    assert report.exit_status == 0, report.summary()
+    card, table = (o["data"]["text/html"] for o in tab.out.outputs)
+    assert 'class="mlssl-probe-card"' in card and "✔ ok" in card
+    result = report.results[0]
+    for label, value in [("Trusted", "yes"), ("Protocol", result.protocol),
+                         ("HTTP status", str(result.http_status)),
+                         ("Days left", str(result.days_left)),
+                         ("Hostname", "api.example.test: matches")]:
+        assert f"<div>{label}</div>" in card.replace('<div style="color: #555">', "<div>")
+        assert f"<b>{value}" in card
+    assert "mlssl-probe-card" not in table and "api.example.test" in table
+
+
+def test_many_endpoints_show_the_table_only(chain):
+    leaf, inter, ca = chain
+    with TLSServer([leaf, inter]) as server:
+        panel = Panel(ca_bundle=ca)
+        tab = panel.probe
+        tab.urls.value = "\n".join([server.url("api.example.test")] * 2)
+        tab.resolve.value = server.resolve("api.example.test")
+        tab.on_probe()
+    assert len(tab.out.outputs) == 1
+    assert "mlssl-probe-card" not in tab.out.outputs[0]["data"]["text/html"]
+
+
+def test_summary_card_escapes_every_value():
+    from jupyter_mlssl.probing.report import ProbeResult
+    from jupyter_mlssl.widgets.probe import summary_card
+
+    evil = "<img src=x onerror=alert(1)>"
+    card = summary_card(ProbeResult(url=f"https://a.test/{evil}", host=f"{evil}.test", port=443,
+                                    verdict="dns_error", error=f"no such name {evil}"))
+    assert "<img" not in card
+    assert card.count("&lt;img src=x onerror=alert(1)&gt;") == 3
+    assert "✖ dns_error" in card and "not checked" in card

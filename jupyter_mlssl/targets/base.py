@@ -112,7 +112,17 @@ class Endpoint:
 
 @dataclass(repr=False)
 class TargetStatus(Report):
-    """What a target looks like now: TLS settings, name, address, certificate expiry."""
+    """What a target looks like now: TLS settings, name, address, certificate expiry.
+
+    ``scoring_uri`` is the address the service reports for scoring. On Azure targets it
+    follows the TLS state as Azure's own status does (``https://`` when TLS is on). The
+    local target keeps its plain-HTTP loopback listener while TLS is on (the post-change
+    checks and quick loopback calls use it), so its ``scoring_uri`` stays ``http://``.
+    ``https_uri`` is the secured address a client should call, on every target kind: set
+    only when TLS is on and the service answers HTTPS. ``ca_bundle`` is the PEM file to
+    trust for it when the target has a CA of its own (the local target's ``Auto``); None
+    means the usual public trust store. Scripts read these fields; ``notes`` are for people.
+    """
 
     target: str
     kind: str
@@ -120,6 +130,8 @@ class TargetStatus(Report):
     fqdn: str | None = None
     address: str | None = None
     scoring_uri: str | None = None
+    https_uri: str | None = None
+    ca_bundle: str | None = None
     certificate_fingerprint: str | None = None
     certificate_not_after: str | None = None  # ISO 8601, UTC
     days_left: int | None = None
@@ -137,6 +149,8 @@ class TargetStatus(Report):
             "fqdn": self.fqdn,
             "address": self.address,
             "scoring_uri": self.scoring_uri,
+            "https_uri": self.https_uri,
+            "ca_bundle": self.ca_bundle,
             "certificate_fingerprint": self.certificate_fingerprint,
             "certificate_not_after": self.certificate_not_after,
             "days_left": self.days_left,
@@ -154,6 +168,7 @@ class TargetStatus(Report):
             "cname / fqdn": self.ssl.cname or self.fqdn,
             "address": self.address,
             "scoring_uri": self.scoring_uri,
+            "https_uri": self.https_uri,
             "not_after": self.certificate_not_after,
             "days_left": self.days_left,
         }
@@ -166,6 +181,11 @@ class TargetStatus(Report):
         if self.notes:
             out.append(("Notes", pd.DataFrame({"note": self.notes})))
         return out
+
+
+def https_only(url: str | None) -> str | None:
+    """``url`` when it is an HTTPS address, else None (what ``TargetStatus.https_uri`` holds)."""
+    return url if url and url.lower().startswith("https://") else None
 
 
 @dataclass(frozen=True)

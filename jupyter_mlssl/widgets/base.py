@@ -28,6 +28,16 @@ log = logging.getLogger(__name__)
 
 OK, WORKING, FAILED = "#166534", "#1e3a8a", "#9b1c1c"
 
+#: Labels at their own width: ipywidgets' default (a fixed ~80 px) cuts "Nameservers" to
+#: "Nameserv…". Given to every labelled field of the panel.
+LABEL = {"description_width": "initial"}
+
+
+def field_layout(width: str = "100%", max_width: str = "48em") -> w.Layout:
+    """A field as wide as the panel allows, up to ``max_width``: long values (paths, pins,
+    URLs) stay readable instead of scrolling inside a 300 px box."""
+    return w.Layout(width=width, max_width=max_width)
+
 
 def show(out: w.Output, *objects: Any) -> None:
     """Replace what ``out`` shows. ``append_display_data`` writes the outputs trait directly,
@@ -88,6 +98,7 @@ class PanelContext:
             placeholder="local://NAME or an ARM resource id",
             description="Target",
             ensure_option=False,
+            style=LABEL,
             layout=w.Layout(width="70%"),
         )
         self.status = w.HTML(value="")

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as w
 
 from jupyter_mlssl.secrets import Secret
-from jupyter_mlssl.widgets.base import report_status, show
+from jupyter_mlssl.widgets.base import LABEL, field_layout, report_status, show
 
 if TYPE_CHECKING:
     from jupyter_mlssl.widgets.base import PanelContext
@@ -71,8 +71,10 @@ class CertificateTab:
                                        description="Private key", layout=w.Layout(width="auto"))
         # Synced on Enter / leaving the box (not per keystroke), then moved out at once.
         self.password = w.Password(description="Password", continuous_update=False,
+                                   style=LABEL, layout=field_layout(max_width="32em"),
                                    placeholder="for an encrypted key or PFX")
-        self.cname = w.Text(description="CNAME", placeholder="the DNS name clients use")
+        self.cname = w.Text(description="CNAME", placeholder="the DNS name clients use",
+                            style=LABEL, layout=field_layout(max_width="32em"))
         self.held = w.HTML(value=html.escape(self.material.describe()))
         self.inspect_button = context.button("Inspect", self.on_inspect, style="primary",
                                              icon="search",

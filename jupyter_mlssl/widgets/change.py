@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
-from jupyter_mlssl.widgets.base import FAILED, report_status, show
+from jupyter_mlssl.widgets.base import FAILED, LABEL, field_layout, report_status, show
 
 if TYPE_CHECKING:
     from jupyter_mlssl.targets.base import Plan, SslSettings, Target
@@ -47,11 +47,15 @@ class ChangeTab:
         self.mode = w.ToggleButtons(
             options=[("Microsoft-provided certificate", MICROSOFT), ("Own certificate", OWN)],
             value=OWN,
+            # each button as wide as its label (the default fixed width cuts the first one)
+            style={"button_width": "auto"},
         )
         self.leaf_label = w.Text(description="Leaf label",
-                                 placeholder="Azure adds 6 characters and the region")
+                                 placeholder="Azure adds 6 characters and the region",
+                                 style=LABEL, layout=field_layout(max_width="32em"))
         self.overwrite = w.Checkbox(description="Overwrite existing domain", indent=False)
-        self.microsoft_box = w.HBox([self.leaf_label, self.overwrite])
+        self.microsoft_box = w.HBox([self.leaf_label, self.overwrite],
+                                    layout=w.Layout(flex_flow="row wrap"))
         self.own_summary = w.HTML()
         self.renew = w.Checkbox(description="Renew the certificate", indent=False)
         self.plan_button = context.button("Show plan", self.on_plan, icon="list")

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
-from jupyter_mlssl.widgets.base import report_status, show
+from jupyter_mlssl.widgets.base import LABEL, field_layout, report_status, show
 
 if TYPE_CHECKING:
     from jupyter_mlssl.widgets.base import PanelContext
@@ -24,10 +24,13 @@ def split_list(text: str) -> tuple[str, ...]:
 class DnsTab:
     def __init__(self, context: PanelContext) -> None:
         self.context = context
-        self.name = w.Text(description="Name", placeholder="empty: the target's name")
-        self.expect = w.Text(description="Expect", placeholder="address or name (optional)")
+        self.name = w.Text(description="Name", placeholder="empty: the target's name",
+                           style=LABEL, layout=field_layout())
+        self.expect = w.Text(description="Expect", placeholder="address or name (optional)",
+                             style=LABEL, layout=field_layout())
         self.nameservers = w.Text(description="Nameservers",
-                                  placeholder="IP[:PORT], ... (empty: system resolver)")
+                                  placeholder="IP[:PORT], ... (empty: system resolver)",
+                                  style=LABEL, layout=field_layout())
         self.check_button = context.button("Check DNS", self.on_check, style="primary",
                                            icon="globe")
         self.out = w.Output()

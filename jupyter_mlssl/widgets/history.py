@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
-from jupyter_mlssl.widgets.base import show
+from jupyter_mlssl.widgets.base import LABEL, show
 
 if TYPE_CHECKING:
     from jupyter_mlssl.widgets.base import PanelContext
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 class HistoryTab:
     def __init__(self, context: PanelContext) -> None:
         self.context = context
-        self.limit = w.BoundedIntText(value=50, min=1, max=10_000, description="Last")
+        self.limit = w.BoundedIntText(value=50, min=1, max=10_000, description="Last", style=LABEL)
         self.refresh_button = context.button("Refresh", self.on_refresh, icon="history")
         self.out = w.Output()
         self.widget = w.VBox([w.HBox([self.limit, self.refresh_button]), self.out])

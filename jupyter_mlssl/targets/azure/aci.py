@@ -42,6 +42,7 @@ from jupyter_mlssl.targets.base import (
     SslSettings,
     TargetStatus,
     change_action,
+    https_only,
 )
 
 WORKSPACE_API_VERSION = "2025-12-01"
@@ -178,6 +179,7 @@ class AciServiceTarget(AzureTarget):
         status = self.new_status(
             ssl, fqdn=fqdn, address=body.get("publicIp"), scoring_uri=body.get("scoringUri"),
         )
+        status.https_uri = https_only(self.endpoint(status).url) if ssl.tls_on else None
         if body.get("state"):
             status.notes.append(f"service state: {body['state']}")
         self.add_probe(status)

@@ -45,6 +45,7 @@ from jupyter_mlssl.targets.base import (
     SslSettings,
     TargetStatus,
     change_action,
+    https_only,
 )
 
 API_VERSIONS = ("2025-12-01", "2020-02-02")
@@ -207,6 +208,7 @@ class AksComputeTarget(AzureTarget):
             scoring_uri=f"{scheme}://{host}/" if host else None,
             notes=notes,
         )
+        status.https_uri = https_only(self.endpoint(status).url) if ssl.tls_on else None
         if ssl.tls_on and fqdn:
             self.add_probe(status)
         return status

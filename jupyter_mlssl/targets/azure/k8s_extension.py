@@ -53,6 +53,7 @@ from jupyter_mlssl.targets.base import (
     SslSettings,
     TargetStatus,
     change_action,
+    https_only,
 )
 
 API_VERSION = "2023-05-01"
@@ -155,6 +156,7 @@ class K8sExtensionTarget(AzureTarget):
             scoring_uri=f"{'https' if ssl.tls_on else 'http'}://{host}/" if host else None,
             notes=notes,
         )
+        status.https_uri = https_only(self.endpoint(status).url) if ssl.tls_on else None
         if ssl.tls_on and fqdn:
             self.add_probe(status)
         return status

@@ -19,7 +19,14 @@ from jupyter_mlssl.reports import Finding, Severity
 from jupyter_mlssl.targets.azure.clients import send_json
 from jupyter_mlssl.targets.azure.common import AzureTarget
 from jupyter_mlssl.targets.azure.faults import Call
-from jupyter_mlssl.targets.base import Operation, Plan, ProgressCallback, SslSettings, TargetStatus
+from jupyter_mlssl.targets.base import (
+    Operation,
+    Plan,
+    ProgressCallback,
+    SslSettings,
+    TargetStatus,
+    https_only,
+)
 
 API_VERSION = "2025-12-01"
 READ = "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/read"
@@ -61,6 +68,7 @@ class OnlineEndpointTarget(AzureTarget):
             scoring_uri=uri,
             notes=notes,
         )
+        status.https_uri = https_only(self.endpoint(status).url) if tls else None
         self.add_probe(status)
         return status
 

@@ -73,32 +73,52 @@ def group_alive(pgid: int) -> bool:
     return False
 
 
-def _reap(pid: int) -> None:
+def _reap(pid: int) -> bool:
+    """Collect ``pid`` if it is our own exited child. True when nothing is left to wait for
+    (reaped now, or not our child: its own parent or init reaps it)."""
     try:
-        os.waitpid(pid, os.WNOHANG)  # our own child: collect it so it does not linger
+        done, _ = os.waitpid(pid, os.WNOHANG)
     except ChildProcessError:
-        pass
+        return True
+    return done == pid
+
+
+def _wait_reaped(pid: int, deadline: float) -> None:
+    """Wait until our child ``pid`` is reaped, up to ``deadline``.
+
+    ``group_alive`` can say "gone" while the child is not yet reapable: a multi-threaded
+    leader shows as a zombie in /proc as soon as its main thread exits, but the kernel
+    reports it to ``waitpid`` only when its last thread has. Returning then would leave a
+    zombie behind (and a caller that checks would see it). Only our own child is waited for.
+    """
+    while not _reap(pid) and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 def kill_group(pid: int, grace: float = 3.0) -> None:
-    """SIGTERM the process group led by ``pid``; SIGKILL it if it lingers past ``grace``."""
+    """SIGTERM the process group led by ``pid``; SIGKILL it if it lingers past ``grace``.
+
+    On return the group has ended and, when ``pid`` is our child, it has been reaped.
+    """
     try:
         os.killpg(pid, signal.SIGTERM)
     except ProcessLookupError:
+        _reap(pid)
         return
     deadline = time.monotonic() + grace
     while time.monotonic() < deadline:
         _reap(pid)
         if not group_alive(pid):
-            _reap(pid)  # it may have become a zombie since the last look
+            _wait_reaped(pid, time.monotonic() + grace)
             return
         time.sleep(0.02)
     try:
         os.killpg(pid, signal.SIGKILL)
     except ProcessLookupError:
+        _reap(pid)
         return
     deadline = time.monotonic() + grace
     while time.monotonic() < deadline and group_alive(pid):
         _reap(pid)
         time.sleep(0.02)
-    _reap(pid)
+    _wait_reaped(pid, time.monotonic() + grace)

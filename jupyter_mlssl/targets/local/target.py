@@ -201,6 +201,7 @@ class LocalTarget:
         )
         notes: list[str] = []
         findings: list[Finding] = []
+        https_uri = ca_bundle = None
         http_port = runtime.get("http_port")
         scoring_uri = f"http://{LOOPBACK}:{http_port}/score" if http_port else None
         alive = pid_alive(runtime.get("pid"))
@@ -217,11 +218,14 @@ class LocalTarget:
                                         f"{self.id}: {stale}"))
         if alive and tls:
             https_port = runtime.get("https_port")
-            notes.append(f"HTTPS scoring URI: https://{state.get('fqdn')}:{https_port}/score")
+            if https_port:
+                https_uri = f"https://{state.get('fqdn')}:{https_port}/score"
+                notes.append(f"HTTPS scoring URI: {https_uri}")
             if settings.status == "Auto":
                 from jupyter_mlssl.targets.local import ca
 
-                notes.append(f"trust the local CA to call it: {ca.ca_dir() / 'ca.pem'}")
+                ca_bundle = str(ca.bundle_path())
+                notes.append(f"trust the local CA to call it: {ca_bundle}")
         if settings.status == "Enabled" and settings.cname and not nameserver.in_zone(
                 settings.cname):
             notes.append(f"{settings.cname} is outside the local zone {nameserver.ZONE}: "
@@ -233,6 +237,8 @@ class LocalTarget:
             fqdn=state.get("fqdn"),
             address=LOOPBACK,
             scoring_uri=scoring_uri,
+            https_uri=https_uri,
+            ca_bundle=ca_bundle,
             certificate_fingerprint=tls.get("fingerprint") if tls else None,
             certificate_not_after=tls.get("not_after") if tls else None,
             days_left=_days_left(tls.get("not_after")) if tls else None,
