@@ -11,6 +11,13 @@ import sys
 from collections.abc import Sequence
 
 from jupyter_mlssl.errors import MlsslError
+from jupyter_mlssl.rendering import one_line
+
+
+def _error_line(text: str) -> None:
+    """The one line on stderr that says why (bounded, control characters escaped)."""
+    line = one_line(text)
+    print(line if line.startswith("mlssl") else f"mlssl: {line}", file=sys.stderr)
 
 
 def _confirm(question: str) -> bool:
@@ -37,8 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         context = Context(confirm=_confirm if interactive else None, progress=_progress)
         report = run(args, context)
     except MlsslError as exc:
-        text = str(exc)
-        print(text if text.startswith("mlssl") else f"mlssl: {text}", file=sys.stderr)
+        _error_line(str(exc))
         return exc.exit_status
     except KeyboardInterrupt:
         print("mlssl: interrupted", file=sys.stderr)
@@ -51,8 +57,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         print(report)
     status = report.exit_status
-    if status and not getattr(args, "json", False):
-        print(f"mlssl: {report.summary()}", file=sys.stderr)
+    # With --json, stdout holds only JSON; unusable input (2) still says why on stderr, for
+    # scripts that log it. A check that found a problem (1) is in the JSON already.
+    if status == 2 or (status and not getattr(args, "json", False)):
+        _error_line(report.summary())
     return status
 
 

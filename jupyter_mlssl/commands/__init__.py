@@ -64,6 +64,15 @@ class Context:
         """The password held in environment variable ``var`` (never taken from argv)."""
         if not var:
             return None
+        from jupyter_mlssl.secrets import is_env_name
+
+        if not is_env_name(var):
+            # Not echoed: what was typed there may well be the password.
+            raise InputError(
+                "--password-env takes the NAME of an environment variable (letters, digits, "
+                "underscore), not a password: export KEY_PASSWORD=... then "
+                "--password-env KEY_PASSWORD"
+            )
         if var not in self.environ:
             raise InputError(
                 f"--password-env {var}: no such environment variable; "
