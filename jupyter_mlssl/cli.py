@@ -28,7 +28,8 @@ def _confirm(question: str) -> bool:
 
 
 def _progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    # Progress lines quote servers and files too: one printable line each.
+    print(one_line(message), file=sys.stderr, flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
