@@ -16,8 +16,8 @@ from jupyter_mlssl.rendering import one_line
 
 def _error_line(text: str) -> None:
     """The one line on stderr that says why (bounded, control characters escaped)."""
-    line = one_line(text)
-    print(line if line.startswith("mlssl") else f"mlssl: {line}", file=sys.stderr)
+    print(one_line(text if text.lstrip().startswith("mlssl") else f"mlssl: {text}"),
+          file=sys.stderr)
 
 
 def _confirm(question: str) -> bool:

@@ -133,22 +133,46 @@ def visible(text: object) -> str:
     return str(text).translate(_VISIBLE)
 
 
-#: the longest a one-line message gets (a UsageError line, the CLI's stderr line)
-LINE_LIMIT = 300
-#: a single word (an echoed value, a path) longer than this is shortened in the middle
-WORD_LIMIT = 120
+#: the longest a one-line message gets (a UsageError line, the CLI's stderr line). Not 300:
+#: Azure messages quote whole ARM ids, in the fix too (`mlssl status <id>`), and the longest
+#: of them run to ~470 characters; cutting those would cut the command to run.
+LINE_LIMIT = 500
+#: a single word (an echoed value, a path) longer than this is always shortened, so a line
+#: that echoes a value is its message plus at most this much
+WORD_LIMIT = 200
+#: words are not shortened below this when fitting a line into LINE_LIMIT
+WORD_FLOOR = 48
+
+
+def _shorten(word: str, size: int) -> str:
+    """``word`` in ``size`` characters: its head and (longer) tail around an ellipsis. The
+    tail carries the most: a file's name, an ARM id's resource name."""
+    if len(word) <= size:
+        return word
+    head = (size - 1) * 2 // 5
+    return word[:head] + "…" + word[len(word) - (size - 1 - head):]
 
 
 def one_line(text: object, limit: int = LINE_LIMIT) -> str:
     """One printable line of at most ``limit`` characters: whitespace runs collapse to a
-    blank, control characters become escapes, an over-long word (a 5 MB value echoed back)
-    keeps its head and tail around an ellipsis, and so does the whole line."""
-    words = []
-    for word in str(text).split():
-        word = visible(word)
-        if len(word) > WORD_LIMIT:
-            word = word[: WORD_LIMIT - 21] + "…" + word[-20:]
-        words.append(word)
+    blank, control characters become escapes, and an over-long word (a 5 MB value echoed
+    back, a deep path) keeps its head and tail around an ellipsis. When the line is still
+    too long the longest words are shortened first, so the message's own words (what is at
+    fault, the fix) survive; only then is the line itself cut in the middle."""
+    text = str(text)
+    if len(text) > 40 * limit:  # megabytes: only its ends can show, keep the work bounded
+        text = f"{text[: 20 * limit]} … {text[-20 * limit:]}"
+    words = [_shorten(visible(word), WORD_LIMIT) for word in text.split()]
+    excess = sum(map(len, words)) + len(words) - 1 - limit
+    for _ in range(8):  # the few longest words; a line of many words is cut below
+        if excess <= 0:
+            break
+        longest = max(range(len(words)), key=lambda i: len(words[i]))
+        size = max(WORD_FLOOR, len(words[longest]) - excess)
+        if size >= len(words[longest]):
+            break
+        excess -= len(words[longest]) - size
+        words[longest] = _shorten(words[longest], size)
     line = " ".join(words)
     if len(line) > limit:
         # Keep the start (what is at fault) and the end (usually the fix).

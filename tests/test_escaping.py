@@ -61,6 +61,18 @@ def test_one_line_is_bounded_and_keeps_both_ends():
     assert one_line("a\n\tb  c") == "a b c"
 
 
+def test_one_line_shortens_echoed_values_before_the_message_own_words():
+    arm_id = ("/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/rg1/"
+              "providers/Microsoft.MachineLearningServices/workspaces/ws1/computes/aks1")
+    message = (f"enable compute 'aks1': the server said {'Q' * 100_000}; the change may or "
+               f"may not have been applied: run `mlssl status {arm_id}` before trying again")
+    line = one_line(message)
+    assert len(line) <= LINE_LIMIT
+    assert "the change may or may not have been applied" in line
+    assert f"`mlssl status {arm_id}` before trying again" in line  # the fix, whole
+    assert "QQQ…QQQ" in line
+
+
 def test_error_messages_are_one_printable_bounded_line():
     exc = InputError(f"--cert {OSC_TITLE}{'x' * 5_000_000}.pem: no such file; check the path")
     assert len(str(exc)) <= LINE_LIMIT
@@ -125,14 +137,20 @@ def test_hostile_file_name_in_the_magic_is_escaped(ip, hostile, tmp_path):
 
 
 def test_missing_hostile_file_fails_with_one_escaped_line(ip, tmp_path, capsys):
+    status = main(["cert", "inspect", str(tmp_path / f"{IMG}{BIDI}{OSC_TITLE}.pem")])
+    out, err = capsys.readouterr()
+    assert status == 2
+    _no_raw_controls(out + err)  # the (empty) report's caption names the file, escaped
+    assert err.startswith("mlssl: ") and len(err.splitlines()) == 1
+    assert f"{IMG}\\u202e\\x1b]0;pwned\\x07.pem" in err
+
     name = str(tmp_path / f"{IMG}{OSC_TITLE}{'y' * 300_000}.pem")
     status = main(["cert", "inspect", name])
     out, err = capsys.readouterr()
     assert status == 2
-    _no_raw_controls(out)  # the (empty) report's caption names the file, escaped
+    _no_raw_controls(out + err)
     assert len(err.splitlines()) == 1 and len(err) <= LINE_LIMIT + 1
-    assert err.startswith("mlssl: ") and "\\x1b]0;pwned\\x07" in err
-    _no_raw_controls(err)
+    assert err.startswith("mlssl: ") and err.rstrip().endswith("check the path")
 
     result = ip.run_cell(f"%mlssl cert inspect '{name}'")
     message = str(result.error_in_exec)
