@@ -232,3 +232,59 @@ def test_json_with_a_found_problem_keeps_stderr_quiet(hostile, capsys):
     status = main(["cert", "inspect", str(hostile["path"]), "--json"])
     out, err = capsys.readouterr()
     assert status == 1 and json.loads(out)["exit_status"] == 1 and err == ""
+
+
+# -- every report ------------------------------------------------------------------------------
+
+
+def _hostile_reports() -> list:
+    import datetime as dt
+
+    from jupyter_mlssl.certificates.report import OutputReport, WrittenFile
+    from jupyter_mlssl.dns import DnsRecord, DnsReport
+    from jupyter_mlssl.history import HistoryReport
+    from jupyter_mlssl.local import ServicesReport
+    from jupyter_mlssl.probing.report import ProbeReport, ProbeResult
+    from jupyter_mlssl.reports import Finding, Severity
+    from jupyter_mlssl.targets.base import Change, Plan, SslSettings, TargetStatus
+    from jupyter_mlssl.workflow import ChangeReport, Check, Verification
+
+    bad = f"{SCRIPT}{BIDI}{OSC_TITLE}"
+    finding = Finding("x_code", Severity.ERROR, f"server said {bad}")
+    probe = ProbeResult(url=f"https://{bad}/", host="a.test", port=443, verdict="not_tls",
+                        error=bad, server=bad, hsts=bad,
+                        not_after=dt.datetime(2027, 1, 1, tzinfo=dt.UTC))
+    plan = Plan(target=f"local://{bad}", action="enable", current=SslSettings(),
+                desired=SslSettings(status="Enabled", cname=bad),
+                changes=[Change("cname", None, bad)], findings=[finding], notes=[bad])
+    check = Verification(target=bad, checks=[Check("probe", bad, "not_tls", False, bad)])
+    entry = dict(time="2026-01-01T00:00:00", target=bad, action="enable", user=bad,
+                 outcome="failed", verification="failed", before_status=bad,
+                 before_fingerprint=None, before_not_after=None, after_status=None,
+                 after_fingerprint=None, after_not_after=None, message=bad)
+    return [
+        OutputReport(action="convert", source=bad, files=[WrittenFile(bad, bad, "0600")],
+                     subject=bad, names=[bad], next_step=bad, findings=[finding]),
+        probe, ProbeReport(results=[probe]),
+        DnsReport(name=bad, verdict="no_answer", error=bad, cname_chain=[bad],
+                  records=[DnsRecord("CNAME", bad, bad, 60)], notes=[bad]),
+        HistoryReport(target=None, entries=[entry]),
+        TargetStatus(target=bad, kind="local", ssl=SslSettings(cname=bad), notes=[bad],
+                     findings=[finding]),
+        plan, check,
+        ChangeReport(target=bad, action="enable", plan=plan, outcome="failed", message=bad,
+                     verification=check),
+        ServicesReport(services=[{"name": bad, "target": bad, "state": "running"}]),
+        ServicesReport(message=bad),
+    ]
+
+
+@pytest.mark.parametrize("report", _hostile_reports(), ids=lambda r: type(r).__name__)
+def test_every_report_escapes_hostile_text(report):
+    text = repr(report)
+    _no_raw_controls(text)
+    assert "\\u202e\\x1b]0;pwned\\x07" in text
+    page = report._repr_html_()
+    _no_raw_controls(page)
+    assert "<script" not in page and "&lt;script&gt;" in page
+    assert "\\u202e\\x1b]0;pwned\\x07" in page
