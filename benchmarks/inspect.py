@@ -8,7 +8,7 @@ in a temp directory, then times on the same files:
   root is not in that store (untrusted_root); a second line passes it as ``--ca-bundle``
   so the verifier builds a trusted path.
 * ``mlssl cert inspect --json`` in-process: argparse, the handler, ``to_dict`` + JSON.
-* ``mlssl cert inspect`` in-process with the text tables (pandas rendering).
+* ``mlssl cert inspect`` in-process with the text tables (plain-Python rendering, no pandas).
 * ``openssl x509 -noout -text`` as a subprocess: parses and prints the first certificate
   only, no chain, key or trust work. It is the anchor a shell user would reach for.
 
@@ -79,7 +79,7 @@ def main(runs: int = 101) -> int:
             return run
 
         cli(["--json"])()  # warm the CLI's own imports
-        cli([])()  # ...and pandas
+        cli([])()  # ...and the text rendering
         root_file = work / "root.pem"
         minting.write_public(root_file, minting.cert_pem(root))
         if openssl is None:

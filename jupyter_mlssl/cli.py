@@ -11,6 +11,13 @@ import sys
 from collections.abc import Sequence
 
 from jupyter_mlssl.errors import MlsslError
+from jupyter_mlssl.rendering import one_line
+
+
+def _error_line(text: str) -> None:
+    """The one line on stderr that says why (bounded, control characters escaped)."""
+    print(one_line(text if text.lstrip().startswith("mlssl") else f"mlssl: {text}"),
+          file=sys.stderr)
 
 
 def _confirm(question: str) -> bool:
@@ -21,7 +28,8 @@ def _confirm(question: str) -> bool:
 
 
 def _progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    # Progress lines quote servers and files too: one printable line each.
+    print(one_line(message), file=sys.stderr, flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -37,8 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         context = Context(confirm=_confirm if interactive else None, progress=_progress)
         report = run(args, context)
     except MlsslError as exc:
-        text = str(exc)
-        print(text if text.startswith("mlssl") else f"mlssl: {text}", file=sys.stderr)
+        _error_line(str(exc))
         return exc.exit_status
     except KeyboardInterrupt:
         print("mlssl: interrupted", file=sys.stderr)
@@ -51,8 +58,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         print(report)
     status = report.exit_status
-    if status and not getattr(args, "json", False):
-        print(f"mlssl: {report.summary()}", file=sys.stderr)
+    # With --json, stdout holds only JSON; unusable input (2) still says why on stderr, for
+    # scripts that log it. A check that found a problem (1) is in the JSON already.
+    if status == 2 or (status and not getattr(args, "json", False)):
+        _error_line(report.summary())
     return status
 
 

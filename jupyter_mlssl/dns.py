@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from jupyter_mlssl.errors import InputError
-from jupyter_mlssl.reports import Report
+from jupyter_mlssl.reports import Report, Table
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -95,7 +95,12 @@ class DnsReport(Report):
     def to_frame(self) -> pd.DataFrame:
         import pandas as pd
 
-        row = {
+        frame = pd.DataFrame([self._row()])
+        frame["ttl"] = frame["ttl"].astype("Int64")
+        return frame
+
+    def _row(self) -> dict[str, Any]:
+        return {
             "name": self.name,
             "verdict": self.verdict,
             "expect": self.expect,
@@ -106,9 +111,6 @@ class DnsReport(Report):
             "nameserver": ", ".join(self.nameservers) or "system",
             "error": self.error,
         }
-        frame = pd.DataFrame([row])
-        frame["ttl"] = frame["ttl"].astype("Int64")
-        return frame
 
     def records_frame(self) -> pd.DataFrame:
         import pandas as pd
@@ -124,6 +126,16 @@ class DnsReport(Report):
             out.append(("Records", self.records_frame()))
         if self.notes:
             out.append(("Notes", pd.DataFrame({"note": self.notes})))
+        return out
+
+    def text_tables(self) -> list[Table]:
+        row = self._row()
+        out = [Table(self.title, list(row), [list(row.values())])]
+        if self.records:
+            out.append(Table.of_dicts("Records", ["type", "name", "value", "ttl"],
+                                      (r.to_dict() for r in self.records)))
+        if self.notes:
+            out.append(Table("Notes", ["note"], [[note] for note in self.notes]))
         return out
 
 

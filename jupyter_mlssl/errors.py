@@ -7,6 +7,8 @@ thing at fault and the fix. Faces turn it into an exit status (CLI) or a one-lin
 
 from __future__ import annotations
 
+from jupyter_mlssl.rendering import one_line
+
 
 class MlsslError(Exception):
     """An expected failure, with a one-line message and the CLI exit status it maps to."""
@@ -14,8 +16,10 @@ class MlsslError(Exception):
     exit_status = 1
 
     def __init__(self, message: str, *, code: str | None = None) -> None:
-        # One line, always: messages end up in a UsageError and a status bar.
-        super().__init__(" ".join(str(message).split()))
+        # One line, always: messages end up in a UsageError, a status bar and on stderr.
+        # Made printable and bounded here, once: they echo names and values from files,
+        # certificates and servers (escape sequences, a 5 MB value).
+        super().__init__(one_line(message))
         self.code = code
 
     @property

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jupyter_mlssl.paths import state_dir
-from jupyter_mlssl.reports import Report
+from jupyter_mlssl.reports import Report, Table
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -249,10 +249,12 @@ class HistoryReport(Report):
     def to_dict(self) -> dict[str, Any]:
         return {"target": self.target, "entries": list(self.entries)}
 
-    def to_frame(self) -> pd.DataFrame:
-        import pandas as pd
+    def _columns(self) -> list[str]:
+        return ["time", *([] if self.target else ["target"]), "action", "user", "outcome",
+                "verification", "before", "after", "message"]
 
-        rows = [
+    def _rows(self) -> list[dict[str, Any]]:
+        return [
             {
                 "time": e["time"],
                 **({} if self.target else {"target": e["target"]}),
@@ -268,13 +270,21 @@ class HistoryReport(Report):
             }
             for e in self.entries
         ]
-        columns = ["time", *([] if self.target else ["target"]), "action", "user", "outcome",
-                   "verification", "before", "after", "message"]
-        return pd.DataFrame(rows, columns=columns)
+
+    def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
+        return pd.DataFrame(self._rows(), columns=self._columns())
+
+    @property
+    def _caption(self) -> str:
+        return f"History of {self.target}" if self.target else "History"
 
     def tables(self) -> list[tuple[str, pd.DataFrame]]:
-        caption = f"History of {self.target}" if self.target else "History"
-        return [(caption, self.to_frame())]
+        return [(self._caption, self.to_frame())]
+
+    def text_tables(self) -> list[Table]:
+        return [Table.of_dicts(self._caption, self._columns(), self._rows())]
 
     def summary(self) -> str:
         return f"{len(self.entries)} attempt(s) recorded"

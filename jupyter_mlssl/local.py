@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from jupyter_mlssl import history
 from jupyter_mlssl.errors import InputError
-from jupyter_mlssl.reports import Report
+from jupyter_mlssl.reports import Report, Table
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -57,6 +57,11 @@ class ServicesReport(Report):
 
             return [(self.title, pd.DataFrame({"message": [self.message]}))]
         return [(self.message or self.title, self.to_frame())]
+
+    def text_tables(self) -> builtins.list[Table]:  # the same tables, without pandas
+        if self.message and not self.services:
+            return [Table(self.title, ["message"], [[self.message]])]
+        return [Table.of_dicts(self.message or self.title, COLUMNS, self.services)]
 
     def summary(self) -> str:
         return self.message or f"{len(self.services)} local service(s)"

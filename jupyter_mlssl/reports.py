@@ -5,6 +5,10 @@ to become a pandas table (``to_frame``), an HTML table for the notebook (``_repr
 through pandas Styler), plain text for the terminal (``__repr__``) and JSON-ready data for
 ``--json`` (``to_dict``). Faces never compute; they only choose one of these.
 
+The terminal text comes from :meth:`Report.text_tables`: plain :class:`Table` rows, no
+pandas, so that ``mlssl`` prints a report without paying 0.2 s to import pandas and numpy.
+A report that only defines ``to_frame`` / ``tables`` still prints (through pandas).
+
 Declare report dataclasses with ``@dataclass(repr=False)`` so the text rendering here is
 the ``repr`` (a generated dataclass repr would win otherwise).
 
@@ -45,11 +49,45 @@ class Finding:
         return {"code": self.code, "severity": str(self.severity), "message": self.message}
 
 
+FINDING_COLUMNS = ["code", "severity", "message"]
+
+
 def findings_frame(findings: Iterable[Finding]) -> pd.DataFrame:
     import pandas as pd
 
     rows = [f.to_dict() for f in findings]
-    return pd.DataFrame(rows, columns=["code", "severity", "message"])
+    return pd.DataFrame(rows, columns=FINDING_COLUMNS)
+
+
+@dataclass(frozen=True)
+class Table:
+    """A captioned table as plain rows (missing cells are None): what ``__repr__`` prints."""
+
+    caption: str
+    columns: list[str]
+    rows: list[list[Any]]
+
+    @classmethod
+    def of_dicts(cls, caption: str, columns: list[str],
+                 rows: Iterable[dict[str, Any]]) -> Table:
+        return cls(caption, list(columns), [[row.get(c) for c in columns] for row in rows])
+
+    @classmethod
+    def from_frame(cls, caption: str, frame: pd.DataFrame) -> Table:
+        # pd.NA, NaT and NaN all become None, so the text shows a blank cell.
+        shown = frame.astype(object).where(frame.notna(), None)
+        return cls(caption, [str(c) for c in frame.columns], shown.values.tolist())
+
+    def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
+        return pd.DataFrame(self.rows, columns=self.columns)
+
+
+def findings_tables(findings: Iterable[Finding]) -> list[Table]:
+    """The "Findings" table, or nothing when there are none."""
+    rows = [[f.code, str(f.severity), f.message] for f in findings]
+    return [Table("Findings", FINDING_COLUMNS, rows)] if rows else []
 
 
 class Report:
@@ -71,6 +109,11 @@ class Report:
         if findings:
             out.append(("Findings", findings_frame(findings)))
         return out
+
+    def text_tables(self) -> list[Table]:
+        """The tables of :meth:`tables` as plain rows. Reports override this to build them
+        without pandas; this default goes through the frames."""
+        return [Table.from_frame(caption, frame) for caption, frame in self.tables()]
 
     @property
     def exit_status(self) -> int:
@@ -100,7 +143,7 @@ class Report:
     def __repr__(self) -> str:
         from jupyter_mlssl.rendering import tables_to_text
 
-        return tables_to_text(self.tables())
+        return tables_to_text(self.text_tables())
 
     __str__ = __repr__
 

@@ -9,6 +9,10 @@ them; the only way out is :meth:`reveal`, which callers use at the last moment (
 from __future__ import annotations
 
 import hashlib
+import re
+
+#: a portable environment-variable name (POSIX: letters, digits, underscore; no digit first)
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class Secret:
@@ -47,3 +51,10 @@ class Secret:
 
 def mask(value: object) -> str:
     return "********" if value else ""
+
+
+def is_env_name(value: str) -> bool:
+    """Is ``value`` usable as an environment-variable name? ``--password-env`` takes the
+    NAME of a variable; something else there is often the password itself, typed by mistake,
+    so callers must not echo it."""
+    return bool(_ENV_NAME.fullmatch(value)) and len(value) <= 255

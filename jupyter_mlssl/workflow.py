@@ -35,7 +35,7 @@ from jupyter_mlssl import history
 from jupyter_mlssl.errors import ConfirmationRequired, MlsslError, OperationError
 from jupyter_mlssl.files import is_ip_address, private_dir
 from jupyter_mlssl.paths import state_dir
-from jupyter_mlssl.reports import Finding, Report, Severity
+from jupyter_mlssl.reports import Finding, Report, Severity, Table
 from jupyter_mlssl.targets.base import Plan, SslSettings, Target, TargetStatus
 
 if TYPE_CHECKING:
@@ -62,6 +62,9 @@ class Check:
     detail: str = ""
 
 
+VERIFICATION_COLUMNS = ["check", "subject", "verdict", "result", "detail"]
+
+
 @dataclass(repr=False)
 class Verification(Report):
     """DNS, probe and plain-HTTP checks of an endpoint after a change."""
@@ -86,13 +89,22 @@ class Verification(Report):
     def to_dict(self) -> dict[str, Any]:
         return {"passed": self.passed, "checks": [c.__dict__ for c in self.checks]}
 
+    def _rows(self) -> list[dict[str, Any]]:
+        return [{"check": c.check, "subject": c.subject, "verdict": c.verdict,
+                 "result": "pass" if c.passed else "fail", "detail": c.detail}
+                for c in self.checks]
+
     def to_frame(self) -> pd.DataFrame:
         import pandas as pd
 
-        rows = [{"check": c.check, "subject": c.subject, "verdict": c.verdict,
-                 "result": "pass" if c.passed else "fail", "detail": c.detail}
-                for c in self.checks]
-        return pd.DataFrame(rows, columns=["check", "subject", "verdict", "result", "detail"])
+        return pd.DataFrame(self._rows(), columns=VERIFICATION_COLUMNS)
+
+    def table(self, caption: str) -> Table:
+        """The checks as plain rows (the terminal's text table, without pandas)."""
+        return Table.of_dicts(caption, VERIFICATION_COLUMNS, self._rows())
+
+    def text_tables(self) -> list[Table]:
+        return [self.table(self.title)]
 
     def summary(self) -> str:
         failed = self.failures()
@@ -142,14 +154,14 @@ class ChangeReport(Report):
             "after": self.after.to_dict() if self.after else None,
         }
 
+    def _row(self) -> dict[str, Any]:
+        return {"target": self.target, "action": self.action, "outcome": self.outcome,
+                "verification": _verdict_word(self.verification), "message": self.message}
+
     def to_frame(self) -> pd.DataFrame:
         import pandas as pd
 
-        verification = _verdict_word(self.verification)
-        return pd.DataFrame([{
-            "target": self.target, "action": self.action, "outcome": self.outcome,
-            "verification": verification, "message": self.message,
-        }])
+        return pd.DataFrame([self._row()])
 
     def tables(self) -> list[tuple[str, pd.DataFrame]]:
         out = [(f"{self.action} TLS on {self.target}: {self.outcome}", self.to_frame())]
@@ -158,6 +170,17 @@ class ChangeReport(Report):
             out.append(("Verification", self.verification.to_frame()))
         if self.rollback_verification is not None:
             out.append(("Verification after rollback", self.rollback_verification.to_frame()))
+        return out
+
+    def text_tables(self) -> list[Table]:  # the same tables as tables(), without pandas
+        row = self._row()
+        out = [Table(f"{self.action} TLS on {self.target}: {self.outcome}", list(row),
+                     [list(row.values())])]
+        out.extend(self.plan.text_tables())
+        if self.verification is not None:
+            out.append(self.verification.table("Verification"))
+        if self.rollback_verification is not None:
+            out.append(self.rollback_verification.table("Verification after rollback"))
         return out
 
     def summary(self) -> str:

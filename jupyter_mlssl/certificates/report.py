@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from jupyter_mlssl.certificates import codes
-from jupyter_mlssl.reports import Finding, Report, Severity
+from jupyter_mlssl.reports import Finding, Report, Severity, Table, findings_tables
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -159,6 +159,11 @@ class CertificateReport(Report):
 
         return pd.DataFrame([c.row() for c in self.certificates], columns=CERTIFICATE_COLUMNS)
 
+    def text_tables(self) -> list[Table]:
+        rows = (c.row() for c in self.certificates)
+        return [Table.of_dicts(self.title, CERTIFICATE_COLUMNS, rows),
+                *findings_tables(self.findings)]
+
 
 @dataclass(frozen=True)
 class WrittenFile:
@@ -212,17 +217,25 @@ class OutputReport(Report):
         return pd.DataFrame([f.to_dict() for f in self.files],
                             columns=["path", "contents", "mode"])
 
-    def tables(self) -> list[tuple[str, pd.DataFrame]]:
-        import pandas as pd
-
-        out = super().tables()
+    def _details(self) -> Table | None:
         facts = [
             ("subject", self.subject), ("names", ", ".join(self.names) or None),
             ("not_after", f"{self.not_after:%Y-%m-%d %H:%M} UTC" if self.not_after else None),
             ("fingerprint_sha256", self.leaf_fingerprint),
             ("next_step", self.next_step),
         ]
-        rows = [{"field": k, "value": v} for k, v in facts if v]
-        if rows:
-            out.insert(1, ("Details", pd.DataFrame(rows, columns=["field", "value"])))
+        rows = [[k, v] for k, v in facts if v]
+        return Table("Details", ["field", "value"], rows) if rows else None
+
+    def tables(self) -> list[tuple[str, pd.DataFrame]]:
+        out = super().tables()
+        details = self._details()
+        if details is not None:
+            out.insert(1, (details.caption, details.to_frame()))
         return out
+
+    def text_tables(self) -> list[Table]:
+        files = Table.of_dicts(self.title, ["path", "contents", "mode"],
+                               (f.to_dict() for f in self.files))
+        details = self._details()
+        return [files, *([details] if details else []), *findings_tables(self.findings)]

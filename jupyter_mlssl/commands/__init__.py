@@ -77,7 +77,21 @@ class Context:
 
 def run(args: argparse.Namespace, context: Context | None = None) -> Any:
     """Run the handler the parser chose for ``args``."""
+    _check_password_env(getattr(args, "password_env", None))
     module_name, _, func_name = args.handler.partition(":")
     module = importlib.import_module(f"jupyter_mlssl.commands.{module_name}")
     handler = getattr(module, func_name)
     return handler(args, context or Context())
+
+
+def _check_password_env(var: str | None) -> None:
+    """``--password-env`` takes a variable's NAME. Anything else there is often the password
+    itself, typed by mistake: refuse it in a line that does not repeat it."""
+    from jupyter_mlssl.secrets import is_env_name
+
+    if var and not is_env_name(var):
+        raise InputError(
+            "--password-env takes the NAME of an environment variable (letters, digits, "
+            "underscore), not a password: export KEY_PASSWORD=... then "
+            "--password-env KEY_PASSWORD"
+        )

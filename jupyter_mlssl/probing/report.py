@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from jupyter_mlssl.reports import Report
+from jupyter_mlssl.reports import Report, Table
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -166,6 +166,9 @@ class ProbeResult(Report):
     def to_frame(self) -> pd.DataFrame:
         return _frame([self])
 
+    def text_tables(self) -> list[Table]:
+        return [_table(self.title, [self])]
+
 
 @dataclass(repr=False)
 class ProbeReport(Report):
@@ -203,6 +206,9 @@ class ProbeReport(Report):
     def to_frame(self) -> pd.DataFrame:
         return _frame(self.results)
 
+    def text_tables(self) -> list[Table]:
+        return [_table(self.title, self.results)]
+
     # No __len__ on purpose: an empty report must not be falsy next to exit_status.
     def __iter__(self) -> Iterator[ProbeResult]:
         return iter(self.results)
@@ -213,6 +219,10 @@ class ProbeReport(Report):
 
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
+
+
+def _table(title: str, results: list[ProbeResult]) -> Table:
+    return Table.of_dicts(title, list(COLUMNS), (r.row() for r in results))
 
 
 def _frame(results: list[ProbeResult]) -> pd.DataFrame:

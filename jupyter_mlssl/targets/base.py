@@ -18,7 +18,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
-from jupyter_mlssl.reports import Finding, Report, Severity
+from jupyter_mlssl.reports import Finding, Report, Severity, Table, findings_tables
 from jupyter_mlssl.secrets import Secret
 
 if TYPE_CHECKING:
@@ -158,10 +158,8 @@ class TargetStatus(Report):
             "findings": [f.to_dict() for f in self.findings],
         }
 
-    def to_frame(self) -> pd.DataFrame:
-        import pandas as pd
-
-        row = {
+    def _row(self) -> dict[str, Any]:
+        return {
             "target": self.target,
             "kind": self.kind,
             "tls": self.ssl.status,
@@ -172,7 +170,11 @@ class TargetStatus(Report):
             "not_after": self.certificate_not_after,
             "days_left": self.days_left,
         }
-        return pd.DataFrame([row])
+
+    def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
+        return pd.DataFrame([self._row()])
 
     def tables(self) -> list[tuple[str, pd.DataFrame]]:
         import pandas as pd
@@ -181,6 +183,11 @@ class TargetStatus(Report):
         if self.notes:
             out.append(("Notes", pd.DataFrame({"note": self.notes})))
         return out
+
+    def text_tables(self) -> list[Table]:  # the same tables, without pandas
+        row = self._row()
+        return [Table(self.title, list(row), [list(row.values())]),
+                *findings_tables(self.findings), *_notes_tables(self.notes)]
 
 
 def https_only(url: str | None) -> str | None:
@@ -256,10 +263,20 @@ class Plan(Report):
             out.append(("Notes", pd.DataFrame({"note": self.notes})))
         return out
 
+    def text_tables(self) -> list[Table]:  # the same tables, without pandas
+        changes = Table.of_dicts(f"Plan: {self.action} TLS on {self.target}",
+                                 ["field", "before", "after"],
+                                 (c.__dict__ for c in self.changes))
+        return [changes, *findings_tables(self.findings), *_notes_tables(self.notes)]
+
     def summary(self) -> str:
         if self.blocked:
             return super().summary()
         return f"plan: {self.action} TLS on {self.target}, {len(self.changes)} change(s)"
+
+
+def _notes_tables(notes: list[str]) -> list[Table]:
+    return [Table("Notes", ["note"], [[note] for note in notes])] if notes else []
 
 
 ProgressCallback = Callable[[str], None]
