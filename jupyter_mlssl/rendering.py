@@ -27,7 +27,8 @@ BAD_WORDS = {
     "error", "failed", "rolled_back", "refused", "blocked", "expired", "mismatch",
     "not_found", "no_answer", "timeout", "not_tls", "handshake_failed", "dns_error",
     "hostname_mismatch", "self_signed", "untrusted_root", "incomplete_chain", "weak_key",
-    "weak_signature", "protocol_too_old", "not_yet_valid", "fail",
+    "weak_signature", "protocol_too_old", "not_yet_valid", "fail", "malformed_certificate",
+    "chain_invalid", "interrupted",
 }
 WARN_WORDS = {"warning", "expiring_soon", "disabled", "pending", "skipped", "info_warning"}
 
