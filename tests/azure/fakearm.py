@@ -169,6 +169,11 @@ class FakeArm:
              "properties": {"ipAddress": "198.51.100.7"}},
         ]
         self.resource_groups = {RG.lower(), NODE_RG.lower()}
+        #: more routes, tried in order before the built-in ones: each takes
+        #: ``(fake, method, path, query, recorded, lro)`` and returns ``(status, payload,
+        #: headers)``, or None when the path is not its own. Features add theirs from their
+        #: own module (e.g. ``tests/azure/fake_dns.py``) rather than growing this file.
+        self.extra_routes: list[Any] = []
 
         cert_file = tmp / "fakearm-cert.pem"
         key_file = tmp / "fakearm-key.pem"
@@ -300,6 +305,10 @@ class FakeArm:
         bad = self._scope(path)
         if bad:
             return bad
+        for extra in self.extra_routes:
+            answer = extra(self, method, path, q, rec, lro)
+            if answer is not None:
+                return answer
         ws_re = rf"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/{ML}/workspaces/([^/]+)"
         m = re.match(ws_re + r"/computes/([^/]+)$", path, re.I)
         if m:
