@@ -16,8 +16,12 @@ subclasses (ipython#14024).
 
 Python values in the line expand the IPython way, as in ``%cd`` or ``!ls``: ``{expr}`` and
 ``$name`` (``%mlssl probe {endpoint.url}``); ``$$`` keeps a literal ``$`` and ``{{``/``}}``
-literal braces. The shell does it (``shell.var_expand``) before the magic runs; a line it
-cannot expand (an unknown name) is passed on untouched and the parser says what is wrong.
+literal braces. The magic does it with IPython's own formatter over the user's namespace and
+the caller's locals, as ``shell.var_expand`` would; a line it cannot expand (an unknown
+name) is passed on untouched and the parser says what is wrong. It does it itself, rather
+than letting the shell, only to bound it: IPython's formatter is quadratic in the line's
+length (16,000 characters take a second), so a line over :data:`MAX_EXPANDED` is used as
+typed.
 Only the line expands, never a ``%%mlssl`` cell body (YAML). jupysql chose its own
 ``{{var}}`` templates because SQL has braces of its own; our lines (URLs, paths, ARM ids)
 do not, so the convention users already know wins. Expansion does not widen what history
@@ -36,7 +40,13 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
-from IPython.core.magic import Magics, line_cell_magic, magics_class
+from IPython.core.magic import (
+    Magics,
+    line_cell_magic,
+    magics_class,
+    needs_local_scope,
+    no_var_expand,
+)
 from traitlets import Bool, Float, List, TraitError, Unicode, validate
 from traitlets.config import Configurable
 
@@ -52,6 +62,10 @@ PROG = "%mlssl"
 #: load time (tests/test_magics_core.py checks the two agree).
 CREDENTIAL_KINDS = ("default", "cli", "environment", "device-code")
 MASK = "********"
+
+#: the longest line expanded (see the module docstring); real lines (URLs, paths, ARM ids)
+#: are a few hundred characters.
+MAX_EXPANDED = 4096
 
 #: verbs whose first positional is a TARGET: ``MlsslMagic.default_target`` fills it in.
 TARGET_VERBS = frozenset({"status", "enable", "update", "disable", "apply", "history", "panel"})
@@ -250,9 +264,27 @@ class MlsslMagic(Magics, Configurable):
         }
 
     # -- the magic -------------------------------------------------------------------------
+    def _expand(self, line: str, local_ns: dict[str, Any] | None) -> str:
+        """``{expr}`` / ``$name`` expanded as ``shell.var_expand`` does, for bounded lines."""
+        if len(line) > MAX_EXPANDED or ("$" not in line and "{" not in line
+                                        and "}" not in line):
+            return line
+        from IPython.utils.text import DollarFormatter
+
+        namespace = dict(self.shell.user_ns) if self.shell is not None else {}
+        namespace.update(local_ns or {})
+        try:
+            return str(DollarFormatter().vformat(line, args=[], kwargs=namespace))
+        except Exception:  # as IPython does: a line that does not expand is used as typed
+            return line
+
+    @no_var_expand
+    @needs_local_scope
     @line_cell_magic("mlssl")  # type: ignore[arg-type]
-    def mlssl(self, line: str = "", cell: str | None = None) -> Any:
+    def mlssl(self, line: str = "", cell: str | None = None,
+              local_ns: dict[str, Any] | None = None) -> Any:
         """Secure a deployed model's web service with TLS; see %mlssl? for the verbs."""
+        line = self._expand(line, local_ns)
         try:
             tokens = shlex.split(line)
         except ValueError as exc:  # an unclosed quote
