@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import os
 
-from jupyter_mlssl.certificates import codes, facts
-from jupyter_mlssl.certificates.chain import describe, same_public_key
+from jupyter_mlssl.certificates import codes
 from jupyter_mlssl.certificates.loading import FORMAT_NAMES, Source, load_or_raise
 from jupyter_mlssl.certificates.report import OutputReport, WrittenFile
 from jupyter_mlssl.errors import InputError
-from jupyter_mlssl.minting import check_writable, write_private, write_public
+from jupyter_mlssl.pki import facts
+from jupyter_mlssl.pki.facts import describe, same_public_key
+from jupyter_mlssl.pki.minting import check_writable, write_private, write_public
 from jupyter_mlssl.reports import Finding, Severity
 
 

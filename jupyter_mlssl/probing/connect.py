@@ -21,7 +21,7 @@ import time
 import warnings
 from dataclasses import dataclass
 
-from jupyter_mlssl.files import is_ip_address
+from jupyter_mlssl.pki.names import is_ip_address
 from jupyter_mlssl.probing.aio import AsyncSocket, bounded
 from jupyter_mlssl.probing.endpoint import Endpoint
 

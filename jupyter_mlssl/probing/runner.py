@@ -16,13 +16,13 @@ import time
 from collections.abc import Sequence
 from typing import Literal
 
-from jupyter_mlssl.certificates.facts import catchable, detail
+from jupyter_mlssl.pki.facts import catchable, detail
+from jupyter_mlssl.pki.trust import TrustStore
 from jupyter_mlssl.probing import http
 from jupyter_mlssl.probing.aio import bounded
 from jupyter_mlssl.probing.connect import Connection, ProbeFailure, connect, resolve
 from jupyter_mlssl.probing.endpoint import Endpoint
 from jupyter_mlssl.probing.report import ProbeResult, Timings
-from jupyter_mlssl.probing.trust import TrustStore
 from jupyter_mlssl.probing.verdict import (
     MODERN_PROTOCOLS,
     MalformedChain,

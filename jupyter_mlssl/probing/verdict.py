@@ -22,12 +22,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
 from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
 
+from jupyter_mlssl.pki import facts
+from jupyter_mlssl.pki.facts import display_name
+from jupyter_mlssl.pki.trust import TrustStore
 from jupyter_mlssl.probing.report import CertSummary
-from jupyter_mlssl.probing.trust import TrustStore
 
 UTC = dt.timezone.utc
 
@@ -74,44 +75,6 @@ def worst_first(verdicts: Iterable[str]) -> list[str]:
 # -- certificates, as a person reads them -------------------------------------------------
 
 
-def common_name(name: x509.Name) -> str:
-    cns = name.get_attributes_for_oid(NameOID.COMMON_NAME)
-    if cns:
-        return str(cns[0].value)
-    return name.rfc4514_string() or "(empty name)"
-
-
-def describe_key(cert: x509.Certificate) -> str:
-    from jupyter_mlssl.certificates import facts
-
-    key = facts.public_key(cert)
-    if key is None:
-        return "unreadable"
-    if isinstance(key, rsa.RSAPublicKey):
-        return f"RSA {key.key_size}"
-    if isinstance(key, ec.EllipticCurvePublicKey):
-        return f"EC {key.curve.name}"
-    if isinstance(key, dsa.DSAPublicKey):
-        return f"DSA {key.key_size}"
-    if isinstance(key, ed25519.Ed25519PublicKey):
-        return "Ed25519"
-    if isinstance(key, ed448.Ed448PublicKey):
-        return "Ed448"
-    return type(key).__name__
-
-
-def _signature_hash(cert: x509.Certificate) -> str | None:
-    from jupyter_mlssl.certificates import facts
-
-    try:
-        algorithm = cert.signature_hash_algorithm
-    except BaseException as exc:  # UnsupportedAlgorithm: an OID cryptography does not know
-        if not facts.catchable(exc):
-            raise
-        return cert.signature_algorithm_oid.dotted_string
-    return algorithm.name if algorithm is not None else None
-
-
 def summarize(cert: x509.Certificate, der: bytes) -> CertSummary:
     return CertSummary(
         subject=cert.subject.rfc4514_string(),
@@ -119,8 +82,8 @@ def summarize(cert: x509.Certificate, der: bytes) -> CertSummary:
         not_before=cert.not_valid_before_utc,
         not_after=cert.not_valid_after_utc,
         fingerprint=hashlib.sha256(der).hexdigest(),
-        key=describe_key(cert),
-        signature=_signature_hash(cert),
+        key=facts.describe_key(cert),
+        signature=facts.signature_hash(cert),
         der=der,
     )
 
@@ -134,8 +97,6 @@ def _parse(der: bytes) -> tuple[x509.Certificate, CertSummary]:
     Every lazily parsed part is read here (:func:`~jupyter_mlssl.certificates.facts.problem`),
     so a damaged certificate raises ``MalformedCertificate`` now, not in a later check.
     """
-    from jupyter_mlssl.certificates import facts
-
     try:
         cert = x509.load_der_x509_certificate(der)
     except BaseException as exc:
@@ -151,8 +112,6 @@ def _parse(der: bytes) -> tuple[x509.Certificate, CertSummary]:
 
 def parse_chain(ders: Sequence[bytes]) -> list[tuple[x509.Certificate, CertSummary]]:
     """:func:`_parse` for each certificate; a failure names its position in the chain."""
-    from jupyter_mlssl.certificates import facts
-
     parsed = []
     for position, der in enumerate(ders):
         try:
@@ -189,15 +148,9 @@ def _is_self_signed(cert: x509.Certificate) -> bool:
     return True
 
 
-def _is_ca(cert: x509.Certificate) -> bool:
-    from jupyter_mlssl.certificates import facts
-
-    return facts.is_ca(cert)
-
-
 def _label(cert: x509.Certificate, position: int) -> str:
     role = "leaf" if position == 0 else "intermediate"
-    return f"{role} '{common_name(cert.subject)}'"
+    return f"{role} '{display_name(cert.subject)}'"
 
 
 # -- the assessment -----------------------------------------------------------------------
@@ -227,8 +180,6 @@ def _subject_for(host: str) -> x509.DNSName | x509.IPAddress:
 
 def _own_name(leaf: x509.Certificate) -> x509.DNSName | x509.IPAddress | None:
     """A name the leaf does cover: to ask "is it trusted?" past a hostname mismatch."""
-    from jupyter_mlssl.certificates import facts
-
     san = facts.extension(leaf, x509.SubjectAlternativeName)
     if san is None:
         return None
@@ -283,8 +234,6 @@ def _names_match(leaf: x509.Certificate, subject: Any) -> tuple[bool, str]:
 
 
 def _sans(leaf: x509.Certificate) -> list[str]:
-    from jupyter_mlssl.certificates import facts
-
     names = facts.san_names(leaf)
     return [*names[0], *names[1]] if names is not None else []
 
@@ -293,7 +242,7 @@ def _name_message(leaf: x509.Certificate, subject: Any, kind: str) -> str:
     wanted = str(subject.value)
     if kind == "no_san":
         return (
-            f"the certificate has no subjectAltName (CN '{common_name(leaf.subject)}'); clients "
+            f"the certificate has no subjectAltName (CN '{display_name(leaf.subject)}'); clients "
             f"no longer fall back to the CN: reissue it with {wanted} as a SAN"
         )
     names = ", ".join(_sans(leaf)) or "none"
@@ -305,34 +254,34 @@ def _diagnose_untrusted(certs: list[x509.Certificate], trust: TrustStore) -> tup
     leaf = certs[0]
     if _is_self_signed(leaf):
         return "self_signed", (
-            f"the certificate for '{common_name(leaf.subject)}' is self-signed: clients do not "
+            f"the certificate for '{display_name(leaf.subject)}' is self-signed: clients do not "
             "trust it; use a certificate from a CA (or add it to --ca-bundle for a test)"
         )
     top = certs[-1]
     if _is_self_signed(top):
         return "untrusted_root", (
-            f"the chain ends in root '{common_name(top.subject)}', which is not in the trust "
+            f"the chain ends in root '{display_name(top.subject)}', which is not in the trust "
             f"store ({trust.path})"
         )
     presented = {c.subject.public_bytes() for c in certs}
     if trust.trusts_issuer_of(top) or top.issuer.public_bytes() in presented:
         return "untrusted_root", (
-            f"no trusted path from '{common_name(leaf.subject)}' to the trust store "
-            f"({trust.path}), although issuer '{common_name(top.issuer)}' is known by name"
+            f"no trusted path from '{display_name(leaf.subject)}' to the trust store "
+            f"({trust.path}), although issuer '{display_name(top.issuer)}' is known by name"
         )
     # The top certificate's issuer is neither sent nor trusted. Without fetching (AIA) we
     # cannot know whether it is a missing intermediate or an unknown root; the usual
     # misconfigurations are "served the leaf alone" and "private CA", so judge by what the
     # top certificate is.
-    if _is_ca(top):
+    if facts.is_ca(top):
         return "untrusted_root", (
-            f"the chain ends at '{common_name(top.subject)}', issued by "
-            f"'{common_name(top.issuer)}', which is not in the trust store ({trust.path}) "
+            f"the chain ends at '{display_name(top.subject)}', issued by "
+            f"'{display_name(top.issuer)}', which is not in the trust store ({trust.path}) "
             "(or an intermediate is missing)"
         )
     return "incomplete_chain", (
-        f"the server sends no certificate for issuer '{common_name(top.issuer)}' of "
-        f"'{common_name(top.subject)}' and the trust store does not have it: serve the "
+        f"the server sends no certificate for issuer '{display_name(top.issuer)}' of "
+        f"'{display_name(top.subject)}' and the trust store does not have it: serve the "
         "full chain (leaf first, then the intermediates)"
     )
 
@@ -365,9 +314,6 @@ def _check_dates(
             )
 
 
-_WEAK_HASHES = frozenset({"sha1", "md5"})
-
-
 def _check_crypto(assessment: Assessment, certs: Sequence[x509.Certificate]) -> None:
     # The verifier accepts a weak *leaf* key (docs/tls-notes.md), so check keys ourselves.
     for position, cert in enumerate(certs):
@@ -381,11 +327,11 @@ def _check_crypto(assessment: Assessment, certs: Sequence[x509.Certificate]) -> 
         if weak:
             assessment.add(
                 "weak_key",
-                f"{_label(cert, position)} has a {describe_key(cert)} key: reissue it with "
+                f"{_label(cert, position)} has a {facts.describe_key(cert)} key: reissue it with "
                 "RSA 2048+ or ECDSA P-256",
             )
-        digest = _signature_hash(cert)
-        if digest in _WEAK_HASHES and not _is_self_signed(cert):
+        digest = facts.signature_hash(cert)
+        if digest in facts.WEAK_HASHES and not _is_self_signed(cert):
             assessment.add(
                 "weak_signature",
                 f"{_label(cert, position)} is signed with {digest.upper()}: clients reject it; "
