@@ -48,7 +48,7 @@ from collections.abc import Callable
 
 from jupyter_mlssl.pki.trust import trust_store
 from jupyter_mlssl.probing import aprobe_many, probe, probe_many
-from jupyter_mlssl.probing.verdict import _parse
+from jupyter_mlssl.probing.presented import parse_presented as _parse
 
 NAME = "bench.example.test"
 

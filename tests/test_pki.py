@@ -21,7 +21,7 @@ from jupyter_mlssl.errors import InputError
 from jupyter_mlssl.pki import facts
 from jupyter_mlssl.pki.bundle import load_pem_bundle
 from jupyter_mlssl.pki.trust import trust_store
-from jupyter_mlssl.probing.verdict import summarize
+from jupyter_mlssl.probing.presented import summarize
 from tests.pki import TestPKI, openssl_sign_sha1, write_bundle
 
 PACKAGE = Path(__file__).resolve().parent.parent / "jupyter_mlssl"

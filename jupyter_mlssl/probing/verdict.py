@@ -13,10 +13,7 @@ root or missing intermediate.
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import hashlib
 import ipaddress
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +25,7 @@ from cryptography.x509.verification import PolicyBuilder, Store, VerificationErr
 from jupyter_mlssl.pki import facts
 from jupyter_mlssl.pki.facts import display_name
 from jupyter_mlssl.pki.trust import TrustStore
+from jupyter_mlssl.probing.presented import days_left, parse_chain
 from jupyter_mlssl.probing.report import CertSummary
 
 UTC = dt.timezone.utc
@@ -73,69 +71,6 @@ def worst_first(verdicts: Iterable[str]) -> list[str]:
 
 
 # -- certificates, as a person reads them -------------------------------------------------
-
-
-def summarize(cert: x509.Certificate, der: bytes) -> CertSummary:
-    return CertSummary(
-        subject=cert.subject.rfc4514_string(),
-        issuer=cert.issuer.rfc4514_string(),
-        not_before=cert.not_valid_before_utc,
-        not_after=cert.not_valid_after_utc,
-        fingerprint=hashlib.sha256(der).hexdigest(),
-        key=facts.describe_key(cert),
-        signature=facts.signature_hash(cert),
-        der=der,
-    )
-
-
-@functools.lru_cache(maxsize=512)
-def _parse(der: bytes) -> tuple[x509.Certificate, CertSummary]:
-    """A presented certificate, parsed and summarised once per process: the workflow's wait
-    loop and fleets of replicas present the same DER again and again. Both results are
-    immutable, so sharing them between reports is safe; the cache is bounded.
-
-    Every lazily parsed part is read here (:func:`~jupyter_mlssl.certificates.facts.problem`),
-    so a damaged certificate raises ``MalformedCertificate`` now, not in a later check.
-    """
-    try:
-        cert = x509.load_der_x509_certificate(der)
-    except BaseException as exc:
-        if not facts.catchable(exc):
-            raise
-        raise facts.MalformedCertificate("DER encoding", facts.detail(exc)) from None
-    with facts.parser_warnings_silenced():
-        fault = facts.problem(cert)
-    if fault is not None:
-        raise fault
-    return cert, summarize(cert, der)
-
-
-def parse_chain(ders: Sequence[bytes]) -> list[tuple[x509.Certificate, CertSummary]]:
-    """:func:`_parse` for each certificate; a failure names its position in the chain."""
-    parsed = []
-    for position, der in enumerate(ders):
-        try:
-            parsed.append(_parse(der))
-        except facts.MalformedCertificate as fault:
-            role = "leaf" if position == 0 else f"certificate {position + 1}"
-            raise MalformedChain(position, f"the {role} of the {len(ders)} presented is "
-                                           f"malformed: {fault}") from None
-    return parsed
-
-
-class MalformedChain(ValueError):
-    """A presented certificate that does not parse; ``position`` 0 is the leaf."""
-
-    def __init__(self, position: int, message: str) -> None:
-        self.position = position
-        super().__init__(message)
-
-
-def days_left(not_after: dt.datetime, now: dt.datetime) -> int:
-    """Whole days until ``not_after``; negative once expired (-1 on the first day after)."""
-    return math.floor((not_after - now).total_seconds() / 86400)
-
-
 def _is_self_signed(cert: x509.Certificate) -> bool:
     if cert.subject != cert.issuer:
         return False
@@ -351,7 +286,7 @@ def assess(
     certs = [cert for cert, _ in parsed]
     chain = [summary for _, summary in parsed]
     assessment = Assessment(certs=certs, chain=chain)
-    leaf, intermediates = certs[0], certs[1:]
+    leaf = certs[0]
     try:
         subject: Any = _subject_for(host)
     except ValueError:
@@ -374,77 +309,99 @@ def assess(
         assessment.trusted = assessment.hostname_ok = True
         return assessment
 
-    # Verify; when it stops at a problem we already understand, step past it (another
-    # moment, or a name the leaf does cover) to find what else is wrong.
-    name, when = subject if subject is not None else _own_name(leaf), now
-    for _attempt in range(4):
-        if name is None:
-            break
-        try:
-            path = trust.builder.time(when).build_server_verifier(name).verify(
-                leaf, intermediates
-            )
-        except VerificationError as exc:
-            message = str(exc)
-            kind = _kind(message)
-            if kind == "time" and when is now:
-                _check_dates(assessment, intermediates, now, 1)
-                if not assessment.problems.keys() & {"expired", "not_yet_valid"}:
-                    assessment.add("expired", f"a certificate in the chain is out of date: "
-                                              f"{message}")
-                window = _validity_window(certs)
-                if window is None:
-                    break
-                when = window
-                continue
-            if kind in ("name", "no_san") and subject is not None and name is subject:
-                assessment.hostname_ok = False
-                assessment.add("hostname_mismatch", _name_message(leaf, subject, kind))
-                name = _own_name(leaf)
-                continue
-            assessment.trusted = False
-            if kind == "exhausted" or (kind == "other" and _is_self_signed(leaf)):
-                # A self-signed leaf also fails on profile rules (no AKI, ...) before the
-                # path search gives up: it is self-signed all the same.
-                assessment.add(*_diagnose_untrusted(certs, trust))
-            elif kind == "signature":
-                assessment.add("weak_signature", f"the chain uses a forbidden signature: "
-                                                 f"{_short(message)}")
-            elif kind == "weak_ca_key":
-                assessment.add("weak_key", f"a CA certificate in the chain has a weak key: "
-                                           f"{_short(message)}")
-            elif kind == "time":  # out of date even where all we were sent is in date
-                assessment.trusted = None
-            else:
-                assessment.add("untrusted_root", f"clients will not trust this chain: "
-                                                 f"{_short(message)}")
-            break
-        except ValueError as exc:  # a name build_server_verifier refuses ("bad_name.x")
-            if subject is not None and name is subject:
-                assessment.hostname_ok = False
-                assessment.add("hostname_mismatch",
-                               f"'{host}' cannot be matched by any certificate ({exc})")
-                name = _own_name(leaf)
-                continue
-            break
-        else:
-            assessment.trusted = True
-            if subject is not None and name is subject:
-                assessment.hostname_ok = True
-                if when is now and cache_key is not None:
-                    if len(trust.verified) > 4096:
-                        trust.verified.clear()
-                    trust.verified[cache_key] = (
-                        max(c.not_valid_before_utc for c in path),
-                        min(c.not_valid_after_utc for c in path),
-                    )
-            break
+    _verify_path(assessment, host, subject, trust, now, cache_key)
     if assessment.hostname_ok is None and subject is not None:
         ok, why = _names_match(leaf, subject)
         assessment.hostname_ok = ok
         if not ok:
             assessment.add("hostname_mismatch", why)
     return assessment
+
+
+@dataclass
+class _Attempt:
+    """One question to the verifier: the name it is asked about, at which moment."""
+
+    name: Any
+    when: dt.datetime
+
+
+def _verify_path(assessment: Assessment, host: str, subject: Any, trust: TrustStore,
+                 now: dt.datetime, cache_key: tuple[str, tuple[bytes, ...]] | None) -> None:
+    """Verify; when it stops at a problem we already understand, step past it (another
+    moment, or a name the leaf does cover) to find what else is wrong."""
+    leaf, intermediates = assessment.certs[0], assessment.certs[1:]
+    attempt: _Attempt | None = _Attempt(subject if subject is not None else _own_name(leaf), now)
+    for _try in range(4):
+        if attempt is None or attempt.name is None:
+            return
+        try:
+            path = trust.builder.time(attempt.when).build_server_verifier(attempt.name).verify(
+                leaf, intermediates
+            )
+        except VerificationError as exc:
+            attempt = _after_refusal(assessment, str(exc), attempt, subject, trust, now)
+            continue
+        except ValueError as exc:  # a name build_server_verifier refuses ("bad_name.x")
+            if subject is None or attempt.name is not subject:
+                return
+            assessment.hostname_ok = False
+            assessment.add("hostname_mismatch",
+                           f"'{host}' cannot be matched by any certificate ({exc})")
+            attempt = _Attempt(_own_name(leaf), attempt.when)
+            continue
+        assessment.trusted = True
+        if subject is not None and attempt.name is subject:
+            assessment.hostname_ok = True
+            if attempt.when is now and cache_key is not None:
+                _remember(trust, cache_key, path)
+        return
+
+
+def _remember(trust: TrustStore, key: tuple[str, tuple[bytes, ...]],
+              path: Sequence[x509.Certificate]) -> None:
+    """Remember a verified path with the window in which the answer cannot change."""
+    if len(trust.verified) > 4096:
+        trust.verified.clear()
+    trust.verified[key] = (
+        max(c.not_valid_before_utc for c in path),
+        min(c.not_valid_after_utc for c in path),
+    )
+
+
+def _after_refusal(assessment: Assessment, message: str, attempt: _Attempt, subject: Any,
+                   trust: TrustStore, now: dt.datetime) -> _Attempt | None:
+    """Record what a refusal means; the next question to ask, or None to stop."""
+    certs = assessment.certs
+    leaf = certs[0]
+    kind = _kind(message)
+    if kind == "time" and attempt.when is now:
+        _check_dates(assessment, certs[1:], now, 1)
+        if not assessment.problems.keys() & {"expired", "not_yet_valid"}:
+            assessment.add("expired", f"a certificate in the chain is out of date: {message}")
+        window = _validity_window(certs)
+        return None if window is None else _Attempt(attempt.name, window)
+    if kind in ("name", "no_san") and subject is not None and attempt.name is subject:
+        assessment.hostname_ok = False
+        assessment.add("hostname_mismatch", _name_message(leaf, subject, kind))
+        return _Attempt(_own_name(leaf), attempt.when)
+    assessment.trusted = False
+    if kind == "exhausted" or (kind == "other" and _is_self_signed(leaf)):
+        # A self-signed leaf also fails on profile rules (no AKI, ...) before the
+        # path search gives up: it is self-signed all the same.
+        assessment.add(*_diagnose_untrusted(certs, trust))
+    elif kind == "signature":
+        assessment.add("weak_signature", f"the chain uses a forbidden signature: "
+                                         f"{_short(message)}")
+    elif kind == "weak_ca_key":
+        assessment.add("weak_key", f"a CA certificate in the chain has a weak key: "
+                                   f"{_short(message)}")
+    elif kind == "time":  # out of date even where all we were sent is in date
+        assessment.trusted = None
+    else:
+        assessment.add("untrusted_root", f"clients will not trust this chain: "
+                                         f"{_short(message)}")
+    return None
 
 
 def _short(message: str) -> str:
