@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import ipaddress
 from pathlib import Path
 
 import pytest
@@ -87,6 +88,18 @@ def test_names_of_a_certificate(pki):
     empty = x509.Name([])
     assert facts.common_name(empty) is None and facts.display_name(empty) == "(empty name)"
     assert facts.self_issued(leaf) and facts.self_signed(leaf) and not facts.is_ca(leaf)
+
+
+def test_covered_name_is_one_the_verifier_accepts(pki):
+    # The certificate check and the probe both ask the verifier about a name the leaf covers
+    # (to judge trust apart from the name asked about); they now pick it the same way.
+    def covered(names):
+        return facts.covered_name(pki.leaf(None, names).cert)
+
+    assert covered(["*.Example.test"]) == x509.DNSName("wildcard-check.example.test")
+    assert covered(["host.example.test."]) == x509.DNSName("host.example.test")
+    assert covered(["10.0.0.1"]) == x509.IPAddress(ipaddress.ip_address("10.0.0.1"))
+    assert facts.covered_name(pki.leaf(None, ["x.test"], san=False).cert) is None
 
 
 # -- one trust store ---------------------------------------------------------------------------

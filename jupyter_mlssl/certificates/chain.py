@@ -12,15 +12,14 @@ Facts of one certificate and the trust store live in :mod:`jupyter_mlssl.pki`.
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from jupyter_mlssl.pki.facts import (
+    covered_name,
     is_ca,
     may_have_issued,
     same_public_key,
-    san_names,
     self_issued,
     self_signed,
 )
@@ -103,32 +102,11 @@ class PathVerdict:
     elsewhen: bool = False
 
 
-def _verifier_subject(leaf: x509.Certificate) -> x509.DNSName | x509.IPAddress | None:
-    """A name the leaf covers, so that the trust verdict does not depend on --cname."""
-    from cryptography import x509
-
-    names = san_names(leaf)
-    if names is None:
-        return None
-    for dns in names[0]:
-        host = dns.rstrip(".").lower()
-        if host.startswith("*."):
-            host = "wildcard-check" + host[1:]
-        try:
-            x509.DNSName(host)
-            return x509.DNSName(host)
-        except ValueError:
-            continue
-    for ip in names[1]:
-        return x509.IPAddress(ipaddress.ip_address(ip))
-    return None
-
-
 def _verify(path: list[x509.Certificate], extra: list[x509.Certificate], store: TrustStore,
             when: dt.datetime) -> tuple[list[x509.Certificate] | None, str | None]:
     from cryptography.x509.verification import PolicyBuilder, VerificationError
 
-    subject = _verifier_subject(path[0])
+    subject = covered_name(path[0])
     if subject is None:
         return None, "leaf server certificate has no subjectAltName"
     try:

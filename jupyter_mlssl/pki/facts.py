@@ -164,6 +164,30 @@ def san_names(cert: x509.Certificate) -> tuple[list[str], list[str]] | None:
     return _quiet(read, None)
 
 
+def covered_name(cert: x509.Certificate) -> x509.DNSName | x509.IPAddress | None:
+    """A name the certificate covers, as the verifier takes it: to ask "is this chain
+    trusted?" whatever name the user asked about (a wildcard gives a name under it; a
+    trailing dot, which the verifier refuses, is dropped). None without a usable SAN."""
+    import ipaddress
+
+    from cryptography import x509
+
+    names = san_names(cert)
+    if names is None:
+        return None
+    for dns in names[0]:
+        host = dns.rstrip(".").lower()
+        if host.startswith("*."):
+            host = "wildcard-check" + host[1:]
+        try:
+            return x509.DNSName(host)
+        except ValueError:
+            continue
+    for ip in names[1]:
+        return x509.IPAddress(ipaddress.ip_address(ip))
+    return None
+
+
 def is_ca(cert: x509.Certificate) -> bool:
     """basicConstraints cA is asserted (False when absent or unreadable)."""
     from cryptography import x509

@@ -113,21 +113,6 @@ def _subject_for(host: str) -> x509.DNSName | x509.IPAddress:
         return x509.DNSName(name)
 
 
-def _own_name(leaf: x509.Certificate) -> x509.DNSName | x509.IPAddress | None:
-    """A name the leaf does cover: to ask "is it trusted?" past a hostname mismatch."""
-    san = facts.extension(leaf, x509.SubjectAlternativeName)
-    if san is None:
-        return None
-    for dns_name in san.get_values_for_type(x509.DNSName):
-        try:
-            return x509.DNSName(dns_name.replace("*.", "wildcard.", 1).lower())
-        except ValueError:
-            continue
-    for ip in san.get_values_for_type(x509.IPAddress):
-        return x509.IPAddress(ip)
-    return None
-
-
 def _kind(message: str) -> str:
     """Sort the verifier's one exception class by its (observed) messages: docs/tls-notes.md."""
     if "not valid at validation time" in message:
@@ -331,7 +316,8 @@ def _verify_path(assessment: Assessment, host: str, subject: Any, trust: TrustSt
     """Verify; when it stops at a problem we already understand, step past it (another
     moment, or a name the leaf does cover) to find what else is wrong."""
     leaf, intermediates = assessment.certs[0], assessment.certs[1:]
-    attempt: _Attempt | None = _Attempt(subject if subject is not None else _own_name(leaf), now)
+    first = subject if subject is not None else facts.covered_name(leaf)
+    attempt: _Attempt | None = _Attempt(first, now)
     for _try in range(4):
         if attempt is None or attempt.name is None:
             return
@@ -348,7 +334,7 @@ def _verify_path(assessment: Assessment, host: str, subject: Any, trust: TrustSt
             assessment.hostname_ok = False
             assessment.add("hostname_mismatch",
                            f"'{host}' cannot be matched by any certificate ({exc})")
-            attempt = _Attempt(_own_name(leaf), attempt.when)
+            attempt = _Attempt(facts.covered_name(leaf), attempt.when)
             continue
         assessment.trusted = True
         if subject is not None and attempt.name is subject:
@@ -384,7 +370,7 @@ def _after_refusal(assessment: Assessment, message: str, attempt: _Attempt, subj
     if kind in ("name", "no_san") and subject is not None and attempt.name is subject:
         assessment.hostname_ok = False
         assessment.add("hostname_mismatch", _name_message(leaf, subject, kind))
-        return _Attempt(_own_name(leaf), attempt.when)
+        return _Attempt(facts.covered_name(leaf), attempt.when)
     assessment.trusted = False
     if kind == "exhausted" or (kind == "other" and _is_self_signed(leaf)):
         # A self-signed leaf also fails on profile rules (no AKI, ...) before the
