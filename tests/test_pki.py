@@ -137,6 +137,15 @@ def test_probe_default_honours_ssl_cert_file_and_dir(roots, no_ca_env, monkeypat
     assert trust_store(honour_env=True).members == {roots["second"]}
 
 
+def test_a_ca_added_to_ssl_cert_dir_is_picked_up(roots, no_ca_env, monkeypatch):
+    monkeypatch.setenv("SSL_CERT_DIR", str(roots["capath"]))
+    before = trust_store(honour_env=True)
+    assert trust_store(honour_env=True) is before  # cached while the directory is unchanged
+    added = TestPKI().root("Added Root")
+    write_bundle(roots["capath"] / "f00dcafe.0", [added])
+    assert trust_store(honour_env=True).members == before.members | {added.cert}
+
+
 def test_probe_default_falls_back_to_certifi(no_ca_env, monkeypatch, tmp_path):
     assert trust_store(honour_env=True).default
     monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "absent.pem"))  # ignored, as Python does

@@ -83,16 +83,24 @@ def _file_source(path: str, what: str) -> tuple[tuple[str, int, int], ...]:
 
 
 def _dir_source(directory: str) -> tuple[tuple[str, int, int], ...]:
+    """The directory, keyed on its own mtime (size -1 marks it as one): adding, removing
+    or relinking a CA (``openssl rehash``, ``update-ca-certificates``) changes it, and a
+    cached lookup stays two stats however many CAs it holds."""
+    try:
+        hashed = any(_HASHED.fullmatch(name) for name in os.listdir(directory))
+        mtime = os.stat(directory).st_mtime_ns
+    except OSError:
+        return ()
+    return ((directory, mtime, -1),) if hashed else ()
+
+
+def _hashed_files(directory: str) -> list[str]:
     try:
         names = sorted(n for n in os.listdir(directory) if _HASHED.fullmatch(n))
     except OSError:
-        return ()
-    found = []
-    for name in names:
-        path = os.path.join(directory, name)
-        if os.path.isfile(path):
-            found.append(_stat(path, "SSL_CERT_DIR"))
-    return tuple(found)
+        return []
+    paths = (os.path.join(directory, name) for name in names)
+    return [path for path in paths if os.path.isfile(path)]
 
 
 def _sources(ca_bundle: str | os.PathLike[str] | None,
@@ -143,14 +151,15 @@ def _load(name: str, path: str, files: tuple[tuple[str, int, int], ...],
     from jupyter_mlssl.pki.bundle import load_pem_bundle
 
     certs: list[x509.Certificate] = []
-    for file, _mtime, _size in files:
-        try:
-            with open(file, "rb") as handle:
-                certs += load_pem_bundle(handle.read(MAX_BUNDLE_BYTES))
-        except OSError as exc:
-            raise InputError(
-                f"{path} cannot be read ({exc.strerror}); give a PEM file of trusted CAs"
-            ) from None
+    for source, _mtime, size in files:
+        for file in _hashed_files(source) if size == -1 else [source]:
+            try:
+                with open(file, "rb") as handle:
+                    certs += load_pem_bundle(handle.read(MAX_BUNDLE_BYTES))
+            except OSError as exc:
+                raise InputError(
+                    f"{path} cannot be read ({exc.strerror}); give a PEM file of trusted CAs"
+                ) from None
     certs = list(dict.fromkeys(certs))  # a CA directory holds links to the same file
     if not certs:
         raise InputError(f"{path} holds no PEM certificate: give a PEM file of trusted CAs")
