@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     runs = options.parse_args(argv).runs
 
     import jupyter_mlssl
-    from jupyter_mlssl import minting
+    from jupyter_mlssl.pki import minting
 
     package_root = str(Path(jupyter_mlssl.__file__).resolve().parent.parent)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(

@@ -50,9 +50,9 @@ def _medians_ms(variants: dict[str, Callable[[], object]], runs: int) -> dict[st
 
 
 def main(runs: int = 101) -> int:
-    from jupyter_mlssl import minting
     from jupyter_mlssl.certificates import inspect
     from jupyter_mlssl.cli import main as cli_main
+    from jupyter_mlssl.pki import minting
 
     openssl = shutil.which("openssl")
     with tempfile.TemporaryDirectory(prefix="mlssl-bench-") as tmp:

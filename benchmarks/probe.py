@@ -46,9 +46,9 @@ import tempfile
 import time
 from collections.abc import Callable
 
+from jupyter_mlssl.pki.trust import trust_store
 from jupyter_mlssl.probing import aprobe_many, probe, probe_many
-from jupyter_mlssl.probing.trust import load_trust_store
-from jupyter_mlssl.probing.verdict import _parse
+from jupyter_mlssl.probing.presented import parse_presented as _parse
 
 NAME = "bench.example.test"
 
@@ -137,7 +137,7 @@ def main() -> int:
 
             # Interleave the methods call by call, so that drift (CPU frequency, other
             # processes on the machine) hits them alike; report each one's median.
-            trust = load_trust_store(ca)
+            trust = trust_store(ca, honour_env=True)
 
             def cold_probe() -> None:
                 trust.verified.clear()  # forget verified paths: full path validation

@@ -35,7 +35,7 @@ def _mint_ca_and_pfx(work: Path) -> None:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.serialization import pkcs12
 
-    from jupyter_mlssl import minting
+    from jupyter_mlssl.pki import minting
 
     root, root_key = minting.make_ca("Contoso Demo Root CA")
     inter, inter_key = minting.make_intermediate(root, root_key, "Contoso Demo Issuing CA")

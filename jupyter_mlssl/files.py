@@ -9,7 +9,6 @@ into place. A reader (or a crash) sees the old content or the new, never a torn 
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import os
 import stat
 import tempfile
@@ -65,12 +64,3 @@ def private_dir(path: str | os.PathLike[str]) -> Path:
     if info.st_uid == os.getuid() and stat.S_IMODE(info.st_mode) != 0o700:
         os.chmod(directory, 0o700)
     return directory
-
-
-def is_ip_address(host: str) -> bool:
-    """True for a literal IPv4 or IPv6 address (no brackets), False for a host name."""
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True

@@ -33,8 +33,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from jupyter_mlssl import history
 from jupyter_mlssl.errors import ConfirmationRequired, MlsslError, OperationError
-from jupyter_mlssl.files import is_ip_address, private_dir
+from jupyter_mlssl.files import private_dir
 from jupyter_mlssl.paths import state_dir
+from jupyter_mlssl.pki.names import is_ip_address
 from jupyter_mlssl.reports import Finding, Report, Severity, Table
 from jupyter_mlssl.targets.base import Plan, SslSettings, Target, TargetStatus
 

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from jupyter_mlssl import minting
+from jupyter_mlssl.pki import minting
 
 
 class DemoCA:

@@ -248,7 +248,7 @@ def test_key_given_as_certificate(tmp_path, files, chain):
 
 
 def test_csr_given_as_certificate(tmp_path):
-    from jupyter_mlssl.minting import csr_pem, make_csr
+    from jupyter_mlssl.pki.minting import csr_pem, make_csr
 
     path = tmp_path / "req.pem"
     path.write_text(csr_pem(make_csr("api.example.test")[0]))

@@ -9,9 +9,9 @@ import pytest
 from cryptography import x509
 from cryptography.x509.verification import PolicyBuilder, Store
 
-from jupyter_mlssl import minting
 from jupyter_mlssl.certificates import inspect
 from jupyter_mlssl.errors import InputError
+from jupyter_mlssl.pki import minting
 from jupyter_mlssl.secrets import Secret
 
 PRIVATE = "PRIVATE " + "KEY"

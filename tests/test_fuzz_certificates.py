@@ -405,7 +405,7 @@ def test_pkcs7_over_the_certificate_limit_is_refused():
 
 def test_pem_scan_is_linear():
     """Twice the BEGIN lines cost about twice the time, not four times (it was quadratic)."""
-    from jupyter_mlssl.certificates.loading import _pem_blocks
+    from jupyter_mlssl.pki.pem import pem_blocks as _pem_blocks
 
     def cost(lines: int) -> float:
         data = b"-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n" * lines

@@ -56,7 +56,7 @@ def test_malformed_leaf_is_a_verdict(pki, ca):
     _root, inter, bundle = ca
     key = new_key()
     bad_leaf = malformed(pki, inter, "duplicate_extension", ca=False, key=key)
-    from jupyter_mlssl.minting import key_pem
+    from jupyter_mlssl.pki.minting import key_pem
 
     with TLSServer([pem(bad_leaf), inter], key=key_pem(key).reveal()) as server:
         result = probe(server.url(NAME), resolve=[server.resolve(NAME)], ca_bundle=bundle,

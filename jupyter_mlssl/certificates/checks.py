@@ -16,17 +16,20 @@ import ipaddress
 from typing import TYPE_CHECKING
 
 from jupyter_mlssl.certificates import codes
-from jupyter_mlssl.certificates.chain import (
-    PathVerdict,
-    TrustStore,
-    common_name,
+from jupyter_mlssl.certificates.chain import PathVerdict
+from jupyter_mlssl.certificates.refusals import explain
+from jupyter_mlssl.pki.facts import (
+    WEAK_HASHES,
     describe,
-    explain,
     is_ca,
+    public_key_description,
     same_public_key,
     san_names,
     self_issued,
+    signature_hash,
+    subject_common_name,
 )
+from jupyter_mlssl.pki.trust import TrustStore
 from jupyter_mlssl.reports import Finding, Severity
 
 if TYPE_CHECKING:
@@ -48,7 +51,6 @@ VALIDITY_LIMITS: tuple[tuple[dt.datetime, int], ...] = (
 RENEW_SHARE = 1 / 3
 #: ...and less than this many days: a yearly certificate is not "expiring" four months out.
 RENEW_DAYS = 30
-WEAK_HASHES = {"sha1", "md5"}
 MIN_RSA_BITS = 2048
 MIN_EC_BITS = 256
 
@@ -93,37 +95,6 @@ def hostname_matches(name: str, dns_names: list[str], ips: list[str]) -> bool:
             if first and rest == pattern[2:]:
                 return True
     return False
-
-
-def key_description(public_key: object) -> tuple[str, int | None]:
-    """``(type, size in bits)`` of a public key, e.g. ("EC secp256r1", 256)."""
-    from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
-
-    if isinstance(public_key, rsa.RSAPublicKey):
-        return "RSA", public_key.key_size
-    if isinstance(public_key, ec.EllipticCurvePublicKey):
-        return f"EC {public_key.curve.name}", public_key.curve.key_size
-    if isinstance(public_key, ed25519.Ed25519PublicKey):
-        return "Ed25519", 256
-    if isinstance(public_key, ed448.Ed448PublicKey):
-        return "Ed448", 456
-    if isinstance(public_key, dsa.DSAPublicKey):
-        return "DSA", public_key.key_size
-    return type(public_key).__name__, None
-
-
-def signature_hash(cert: x509.Certificate) -> str:
-    from jupyter_mlssl.certificates import facts
-
-    return facts.signature_hash(cert)
-
-
-def public_key_description(cert: x509.Certificate) -> tuple[str, int | None]:
-    """:func:`key_description` of the certificate's key; ("unreadable", None) if damaged."""
-    from jupyter_mlssl.certificates import facts
-
-    key = facts.public_key(cert)
-    return key_description(key) if key is not None else ("unreadable", None)
 
 
 def _days(delta: dt.timedelta) -> int:
@@ -212,7 +183,7 @@ def check_names(loaded: LoadedCertificate, cname: str | None) -> list[Finding]:
             "the CN: reissue it with the service's DNS name as a SAN",
         ))
         return out
-    cn = common_name(leaf)
+    cn = subject_common_name(leaf)
     listed = {d.rstrip(".").lower() for d in dns} | set(ips)
     if cn and normalize_host(cn) not in listed and cn not in listed:
         out.append(Finding(

@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import os
 
-from jupyter_mlssl.certificates import codes, facts
-from jupyter_mlssl.certificates.chain import describe, same_public_key
-from jupyter_mlssl.certificates.loading import FORMAT_NAMES, Source, load_or_raise
+from jupyter_mlssl.certificates import codes
+from jupyter_mlssl.certificates.loading import (
+    FORMAT_NAMES,
+    LoadedCertificate,
+    Source,
+    load_or_raise,
+)
 from jupyter_mlssl.certificates.report import OutputReport, WrittenFile
 from jupyter_mlssl.errors import InputError
-from jupyter_mlssl.minting import check_writable, write_private, write_public
+from jupyter_mlssl.pki import facts
+from jupyter_mlssl.pki.facts import describe, same_public_key
+from jupyter_mlssl.pki.minting import check_writable, write_private, write_public
 from jupyter_mlssl.reports import Finding, Severity
 
 
@@ -25,6 +31,34 @@ def convert(source: Source, *, out_cert: str | os.PathLike[str],
     from cryptography.hazmat.primitives import hashes
 
     loaded = load_or_raise(source, key=key, password=password, name=name)
+    leaf = loaded.leaf
+    assert leaf is not None
+    _refuse_before_writing(loaded, out_cert, out_key, force)
+
+    report = OutputReport(action="convert", source=loaded.source,
+                          leaf_fingerprint=leaf.fingerprint(hashes.SHA256()).hex(),
+                          subject=facts.name_text(leaf.subject),
+                          not_after=leaf.not_valid_after_utc)
+    _write_outputs(report, loaded, out_cert, out_key, force)
+    what = FORMAT_NAMES.get(loaded.format, loaded.format)
+    report.findings.append(Finding(
+        codes.CONVERTED, Severity.INFO,
+        f"converted {loaded.source} ({what}) to a PEM full chain, leaf first, in {out_cert}: "
+        f"check it with 'mlssl cert inspect {out_cert}"
+        + (f" --key {out_key}'" if out_key is not None else "'"),
+    ))
+    # Carry over what is still wrong with the certificate itself (order is now fixed).
+    report.findings += [
+        f for f in loaded.findings
+        if f.code not in (codes.CONVERTED, codes.NO_KEY)
+        and not (f.code == codes.CHAIN_ORDER and "out of order" in f.message)
+    ]
+    return report
+
+
+def _refuse_before_writing(loaded: LoadedCertificate, out_cert: str | os.PathLike[str],
+                          out_key: str | os.PathLike[str] | None, force: bool) -> None:
+    """Every reason not to write, checked before the first byte is written."""
     leaf = loaded.leaf
     assert leaf is not None
     if loaded.key is not None and not same_public_key(leaf, loaded.key):
@@ -42,10 +76,11 @@ def convert(source: Source, *, out_cert: str | os.PathLike[str],
         raise InputError("--out-cert and --out-key name the same file: give two file names")
     check_writable(outputs, force=force)
 
-    report = OutputReport(action="convert", source=loaded.source,
-                          leaf_fingerprint=leaf.fingerprint(hashes.SHA256()).hex(),
-                          subject=facts.name_text(leaf.subject),
-                          not_after=leaf.not_valid_after_utc)
+
+
+def _write_outputs(report: OutputReport, loaded: LoadedCertificate,
+                   out_cert: str | os.PathLike[str], out_key: str | os.PathLike[str] | None,
+                   force: bool) -> None:
     count = len(loaded.certificates)
     written = write_public(out_cert, loaded.chain_pem(), force=force)
     report.files.append(WrittenFile(str(written), f"PEM chain, {count} certificate(s), leaf "
@@ -66,20 +101,6 @@ def convert(source: Source, *, out_cert: str | os.PathLike[str],
             f"the private key in {loaded.key_source} was not converted: add --out-key FILE "
             "to write it as the unencrypted PEM key Azure wants",
         ))
-    what = FORMAT_NAMES.get(loaded.format, loaded.format)
-    report.findings.append(Finding(
-        codes.CONVERTED, Severity.INFO,
-        f"converted {loaded.source} ({what}) to a PEM full chain, leaf first, in {out_cert}: "
-        f"check it with 'mlssl cert inspect {out_cert}"
-        + (f" --key {out_key}'" if out_key is not None else "'"),
-    ))
-    # Carry over what is still wrong with the certificate itself (order is now fixed).
-    report.findings += [
-        f for f in loaded.findings
-        if f.code not in (codes.CONVERTED, codes.NO_KEY)
-        and not (f.code == codes.CHAIN_ORDER and "out of order" in f.message)
-    ]
-    return report
 
 
 def _mode(path: os.PathLike[str] | str) -> str:

@@ -9,11 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import os
 
-from jupyter_mlssl.certificates import checks, codes, facts
-from jupyter_mlssl.certificates.chain import PathVerdict, TrustStore, trust_store, verify_chain
+from jupyter_mlssl.certificates import checks, codes
+from jupyter_mlssl.certificates.chain import PathVerdict, verify_chain
 from jupyter_mlssl.certificates.loading import LoadedCertificate, Source, load
 from jupyter_mlssl.certificates.report import CertificateInfo, CertificateReport
 from jupyter_mlssl.errors import InputError
+from jupyter_mlssl.pki import facts
+from jupyter_mlssl.pki.trust import TrustStore, trust_store
 from jupyter_mlssl.reports import Finding, Severity
 
 
@@ -134,7 +136,7 @@ def _checked(report: CertificateReport, loaded: LoadedCertificate, findings: lis
 
 
 def _role(loaded: LoadedCertificate, index: int) -> str:
-    from jupyter_mlssl.certificates.chain import is_ca, self_signed
+    from jupyter_mlssl.pki.facts import is_ca, self_signed
 
     cert = loaded.certificates[index]
     if index == 0:

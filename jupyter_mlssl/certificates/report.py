@@ -46,9 +46,13 @@ class CertificateInfo:
                          now: dt.datetime) -> CertificateInfo:
         from cryptography.hazmat.primitives import hashes
 
-        from jupyter_mlssl.certificates import facts
-        from jupyter_mlssl.certificates.chain import is_ca, san_names
-        from jupyter_mlssl.certificates.checks import public_key_description, signature_hash
+        from jupyter_mlssl.pki import facts
+        from jupyter_mlssl.pki.facts import (
+            is_ca,
+            public_key_description,
+            san_names,
+            signature_hash,
+        )
 
         names = san_names(cert)
         key_type, key_size = public_key_description(cert)
@@ -94,7 +98,7 @@ class CertificateInfo:
 
 
 def _name_text(name: x509.Name | None) -> str:
-    from jupyter_mlssl.certificates import facts
+    from jupyter_mlssl.pki import facts
 
     return facts.name_text(name) if name is not None else "(unreadable name)"
 

@@ -41,10 +41,10 @@ def convert(args: argparse.Namespace, ctx: Context) -> Report:
 def selfsigned(args: argparse.Namespace, ctx: Context) -> Report:
     from cryptography.hazmat.primitives import hashes
 
-    from jupyter_mlssl import minting
     from jupyter_mlssl.certificates import codes
-    from jupyter_mlssl.certificates.chain import san_names
     from jupyter_mlssl.certificates.report import OutputReport, WrittenFile
+    from jupyter_mlssl.pki import minting
+    from jupyter_mlssl.pki.facts import san_names
 
     _distinct(args.out_cert, args.out_key)
     minting.check_writable([args.out_cert, args.out_key], force=args.force)
@@ -74,8 +74,8 @@ def csr(args: argparse.Namespace, ctx: Context) -> Report:
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
 
-    from jupyter_mlssl import minting
     from jupyter_mlssl.certificates.report import OutputReport, WrittenFile
+    from jupyter_mlssl.pki import minting
 
     _distinct(args.out_csr, args.out_key)
     minting.check_writable([args.out_csr, args.out_key], force=args.force)

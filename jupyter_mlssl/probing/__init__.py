@@ -32,10 +32,10 @@ from collections.abc import Callable, Coroutine, Iterable
 from typing import Any, TypeVar
 
 from jupyter_mlssl.errors import InputError
+from jupyter_mlssl.pki.trust import trust_store
 from jupyter_mlssl.probing.endpoint import Endpoint, parse_resolve, parse_url
 from jupyter_mlssl.probing.report import CertSummary, ProbeReport, ProbeResult, Timings
 from jupyter_mlssl.probing.runner import RedirectPort
-from jupyter_mlssl.probing.trust import load_trust_store
 from jupyter_mlssl.probing.verdict import VERDICTS, WORST_FIRST
 
 __all__ = [
@@ -112,7 +112,7 @@ async def aprobe_many(
     urls = [urls] if isinstance(urls, str) else list(urls)  # an iterator is read once
     resolve = [resolve] if isinstance(resolve, str) else list(resolve)
     endpoints, overrides = _inputs(urls, resolve, timeout, concurrency, redirect_port)
-    trust = load_trust_store(ca_bundle)
+    trust = trust_store(ca_bundle, honour_env=True)
     loop = asyncio.get_running_loop()
     if not can_watch_fds(loop):  # Windows' proactor loop: probe on a loop of our own
         return await loop.run_in_executor(None, lambda: _run_in_new_loop(aprobe_many(

@@ -21,7 +21,7 @@ import time
 import warnings
 from dataclasses import dataclass
 
-from jupyter_mlssl.files import is_ip_address
+from jupyter_mlssl.pki.names import is_ip_address
 from jupyter_mlssl.probing.aio import AsyncSocket, bounded
 from jupyter_mlssl.probing.endpoint import Endpoint
 
@@ -120,13 +120,31 @@ async def connect(
 
     ``exclusive``: nothing else runs on this loop (see ``AsyncSocket``).
     """
+    where = f"{address}:{endpoint.port}"
+    start = time.perf_counter()
+    sock, stream = await _tcp_connect(endpoint, address, where, deadline, exclusive)
+    connected = time.perf_counter()
+    connect_ms = (connected - start) * 1000
+    if not endpoint.tls:
+        return Connection(stream, connect_ms)
+    tls, stream = await _tls_handshake(sock, endpoint, where, deadline, exclusive)
+    tls_ms = (time.perf_counter() - connected) * 1000
+    cipher = tls.cipher()
+    return Connection(
+        stream, connect_ms, tls_ms,
+        protocol=tls.version(),
+        cipher=cipher[0] if cipher else None,
+        chain=presented_chain(tls),
+    )
+
+
+async def _tcp_connect(endpoint: Endpoint, address: str, where: str, deadline: float,
+                       exclusive: bool) -> tuple[socket.socket, AsyncSocket]:
     family = socket.AF_INET6 if ":" in address else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setblocking(False)
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     stream = AsyncSocket(sock, deadline, exclusive=exclusive)
-    where = f"{address}:{endpoint.port}"
-    start = time.perf_counter()
     try:
         await stream.connect((address, endpoint.port))
     except asyncio.TimeoutError:
@@ -140,11 +158,11 @@ async def connect(
     except OSError as exc:
         stream.close()
         raise ProbeFailure("refused", f"cannot connect to {where}: {exc.strerror or exc}") from None
-    connected = time.perf_counter()
-    connect_ms = (connected - start) * 1000
-    if not endpoint.tls:
-        return Connection(stream, connect_ms)
+    return sock, stream
 
+
+async def _tls_handshake(sock: socket.socket, endpoint: Endpoint, where: str, deadline: float,
+                         exclusive: bool) -> tuple[ssl.SSLSocket, AsyncSocket]:
     # An IP literal as server_hostname sends no SNI but still matches an IP SAN
     # (docs/tls-notes.md, "Probing").
     tls = client_context().wrap_socket(
@@ -169,14 +187,7 @@ async def connect(
             f"{where} closed the connection during the TLS handshake "
             f"({exc.strerror or exc or type(exc).__name__})",
         ) from None
-    tls_ms = (time.perf_counter() - connected) * 1000
-    cipher = tls.cipher()
-    return Connection(
-        stream, connect_ms, tls_ms,
-        protocol=tls.version(),
-        cipher=cipher[0] if cipher else None,
-        chain=presented_chain(tls),
-    )
+    return tls, stream
 
 
 def presented_chain(sslobj: ssl.SSLSocket | ssl.SSLObject) -> list[bytes]:

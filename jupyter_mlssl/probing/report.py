@@ -36,7 +36,7 @@ class CertSummary:
     not_after: dt.datetime
     fingerprint: str  # sha256, hex
     key: str  # e.g. "EC P-256", "RSA 2048"
-    signature: str | None  # hash of the signature, e.g. "sha256"
+    signature: str | None  # the signature hash ("sha256"), or "ed25519" / "ed448"
     der: bytes = field(repr=False, default=b"")
 
     def to_dict(self) -> dict[str, Any]:

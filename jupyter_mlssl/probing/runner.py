@@ -16,20 +16,15 @@ import time
 from collections.abc import Sequence
 from typing import Literal
 
-from jupyter_mlssl.certificates.facts import catchable, detail
+from jupyter_mlssl.pki.facts import catchable, detail
+from jupyter_mlssl.pki.trust import TrustStore
 from jupyter_mlssl.probing import http
 from jupyter_mlssl.probing.aio import bounded
 from jupyter_mlssl.probing.connect import Connection, ProbeFailure, connect, resolve
 from jupyter_mlssl.probing.endpoint import Endpoint
+from jupyter_mlssl.probing.presented import MalformedChain, days_left
 from jupyter_mlssl.probing.report import ProbeResult, Timings
-from jupyter_mlssl.probing.trust import TrustStore
-from jupyter_mlssl.probing.verdict import (
-    MODERN_PROTOCOLS,
-    MalformedChain,
-    assess,
-    days_left,
-    worst_first,
-)
+from jupyter_mlssl.probing.verdict import MODERN_PROTOCOLS, assess, worst_first
 
 UTC = dt.timezone.utc
 
@@ -77,21 +72,7 @@ async def probe_endpoint(
                 http.http_redirects(endpoint, address, port, deadline)
             )
 
-        judged = False
-
-        def judge() -> None:
-            # CPU work while the request is on the wire: there it costs no wall time.
-            nonlocal judged
-            judged = True
-            if endpoint.tls:
-                _judge_tls(result, conn, endpoint, trust, now, problems)
-
-        answer = await http.exchange(conn.stream, http.request_bytes(endpoint), judge)
-        if not judged:  # the request could not even be sent
-            judge()
-        timings.first_byte_ms = answer.first_byte_ms
-        result.http_status, result.server, result.hsts = answer.status, answer.server, answer.hsts
-        result.http_error = answer.error
+        await _exchange(conn, endpoint, result, trust, now, problems)
     except ProbeFailure as failure:
         problems[failure.verdict] = failure.message
     finally:
@@ -100,22 +81,53 @@ async def probe_endpoint(
     timings.total_ms = _ms_since(start)
 
     if redirect is not None:
-        try:
-            # Bounded by the same deadline inside; the margin only covers its clean-up.
-            result.http_redirect, result.http_redirect_detail = await bounded(
-                redirect, max(deadline - time.perf_counter(), 0.0) + 0.5
-            )
-        except asyncio.TimeoutError:
-            result.http_redirect = None
-            result.http_redirect_detail = f"no answer on port {port} in time"
+        await _collect_redirect(result, redirect, port, deadline)
+    _settle(result, problems)
+    return result
 
+
+async def _exchange(conn: Connection, endpoint: Endpoint, result: ProbeResult,
+                    trust: TrustStore, now: dt.datetime | None,
+                    problems: dict[str, str]) -> None:
+    """Send the request and read the answer; judge the TLS chain while it is on the wire."""
+    judged = False
+
+    def judge() -> None:
+        # CPU work while the request is on the wire: there it costs no wall time.
+        nonlocal judged
+        judged = True
+        if endpoint.tls:
+            _judge_tls(result, conn, endpoint, trust, now, problems)
+
+    answer = await http.exchange(conn.stream, http.request_bytes(endpoint), judge)
+    if not judged:  # the request could not even be sent
+        judge()
+    result.timings.first_byte_ms = answer.first_byte_ms
+    result.http_status, result.server, result.hsts = answer.status, answer.server, answer.hsts
+    result.http_error = answer.error
+
+
+async def _collect_redirect(result: ProbeResult,
+                            redirect: asyncio.Task[tuple[bool | None, str]],
+                            port: int | None, deadline: float) -> None:
+    try:
+        # Bounded by the same deadline inside; the margin only covers its clean-up.
+        result.http_redirect, result.http_redirect_detail = await bounded(
+            redirect, max(deadline - time.perf_counter(), 0.0) + 0.5
+        )
+    except asyncio.TimeoutError:
+        result.http_redirect = None
+        result.http_redirect_detail = f"no answer on port {port} in time"
+
+
+def _settle(result: ProbeResult, problems: dict[str, str]) -> None:
+    """The verdict is the worst problem; ``error`` lists them all, worst first."""
     order = worst_first(problems)
     result.verdict = order[0]
     if problems:
         result.problems = order
         result.error = "; ".join(f"{v}: {problems[v]}" if i else problems[v]
                                  for i, v in enumerate(order))
-    return result
 
 
 def _redirect_port(endpoint: Endpoint, setting: RedirectPort) -> int | None:

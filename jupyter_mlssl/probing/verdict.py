@@ -13,21 +13,20 @@ root or missing intermediate.
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import hashlib
 import ipaddress
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
 from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
 
+from jupyter_mlssl.pki import facts
+from jupyter_mlssl.pki.facts import display_name
+from jupyter_mlssl.pki.trust import TrustStore
+from jupyter_mlssl.probing.presented import days_left, parse_chain
 from jupyter_mlssl.probing.report import CertSummary
-from jupyter_mlssl.probing.trust import TrustStore
 
 UTC = dt.timezone.utc
 
@@ -72,111 +71,6 @@ def worst_first(verdicts: Iterable[str]) -> list[str]:
 
 
 # -- certificates, as a person reads them -------------------------------------------------
-
-
-def common_name(name: x509.Name) -> str:
-    cns = name.get_attributes_for_oid(NameOID.COMMON_NAME)
-    if cns:
-        return str(cns[0].value)
-    return name.rfc4514_string() or "(empty name)"
-
-
-def describe_key(cert: x509.Certificate) -> str:
-    from jupyter_mlssl.certificates import facts
-
-    key = facts.public_key(cert)
-    if key is None:
-        return "unreadable"
-    if isinstance(key, rsa.RSAPublicKey):
-        return f"RSA {key.key_size}"
-    if isinstance(key, ec.EllipticCurvePublicKey):
-        return f"EC {key.curve.name}"
-    if isinstance(key, dsa.DSAPublicKey):
-        return f"DSA {key.key_size}"
-    if isinstance(key, ed25519.Ed25519PublicKey):
-        return "Ed25519"
-    if isinstance(key, ed448.Ed448PublicKey):
-        return "Ed448"
-    return type(key).__name__
-
-
-def _signature_hash(cert: x509.Certificate) -> str | None:
-    from jupyter_mlssl.certificates import facts
-
-    try:
-        algorithm = cert.signature_hash_algorithm
-    except BaseException as exc:  # UnsupportedAlgorithm: an OID cryptography does not know
-        if not facts.catchable(exc):
-            raise
-        return cert.signature_algorithm_oid.dotted_string
-    return algorithm.name if algorithm is not None else None
-
-
-def summarize(cert: x509.Certificate, der: bytes) -> CertSummary:
-    return CertSummary(
-        subject=cert.subject.rfc4514_string(),
-        issuer=cert.issuer.rfc4514_string(),
-        not_before=cert.not_valid_before_utc,
-        not_after=cert.not_valid_after_utc,
-        fingerprint=hashlib.sha256(der).hexdigest(),
-        key=describe_key(cert),
-        signature=_signature_hash(cert),
-        der=der,
-    )
-
-
-@functools.lru_cache(maxsize=512)
-def _parse(der: bytes) -> tuple[x509.Certificate, CertSummary]:
-    """A presented certificate, parsed and summarised once per process: the workflow's wait
-    loop and fleets of replicas present the same DER again and again. Both results are
-    immutable, so sharing them between reports is safe; the cache is bounded.
-
-    Every lazily parsed part is read here (:func:`~jupyter_mlssl.certificates.facts.problem`),
-    so a damaged certificate raises ``MalformedCertificate`` now, not in a later check.
-    """
-    from jupyter_mlssl.certificates import facts
-
-    try:
-        cert = x509.load_der_x509_certificate(der)
-    except BaseException as exc:
-        if not facts.catchable(exc):
-            raise
-        raise facts.MalformedCertificate("DER encoding", facts.detail(exc)) from None
-    with facts.parser_warnings_silenced():
-        fault = facts.problem(cert)
-    if fault is not None:
-        raise fault
-    return cert, summarize(cert, der)
-
-
-def parse_chain(ders: Sequence[bytes]) -> list[tuple[x509.Certificate, CertSummary]]:
-    """:func:`_parse` for each certificate; a failure names its position in the chain."""
-    from jupyter_mlssl.certificates import facts
-
-    parsed = []
-    for position, der in enumerate(ders):
-        try:
-            parsed.append(_parse(der))
-        except facts.MalformedCertificate as fault:
-            role = "leaf" if position == 0 else f"certificate {position + 1}"
-            raise MalformedChain(position, f"the {role} of the {len(ders)} presented is "
-                                           f"malformed: {fault}") from None
-    return parsed
-
-
-class MalformedChain(ValueError):
-    """A presented certificate that does not parse; ``position`` 0 is the leaf."""
-
-    def __init__(self, position: int, message: str) -> None:
-        self.position = position
-        super().__init__(message)
-
-
-def days_left(not_after: dt.datetime, now: dt.datetime) -> int:
-    """Whole days until ``not_after``; negative once expired (-1 on the first day after)."""
-    return math.floor((not_after - now).total_seconds() / 86400)
-
-
 def _is_self_signed(cert: x509.Certificate) -> bool:
     if cert.subject != cert.issuer:
         return False
@@ -189,15 +83,9 @@ def _is_self_signed(cert: x509.Certificate) -> bool:
     return True
 
 
-def _is_ca(cert: x509.Certificate) -> bool:
-    from jupyter_mlssl.certificates import facts
-
-    return facts.is_ca(cert)
-
-
 def _label(cert: x509.Certificate, position: int) -> str:
     role = "leaf" if position == 0 else "intermediate"
-    return f"{role} '{common_name(cert.subject)}'"
+    return f"{role} '{display_name(cert.subject)}'"
 
 
 # -- the assessment -----------------------------------------------------------------------
@@ -223,23 +111,6 @@ def _subject_for(host: str) -> x509.DNSName | x509.IPAddress:
         return x509.IPAddress(ipaddress.ip_address(name))
     except ValueError:
         return x509.DNSName(name)
-
-
-def _own_name(leaf: x509.Certificate) -> x509.DNSName | x509.IPAddress | None:
-    """A name the leaf does cover: to ask "is it trusted?" past a hostname mismatch."""
-    from jupyter_mlssl.certificates import facts
-
-    san = facts.extension(leaf, x509.SubjectAlternativeName)
-    if san is None:
-        return None
-    for dns_name in san.get_values_for_type(x509.DNSName):
-        try:
-            return x509.DNSName(dns_name.replace("*.", "wildcard.", 1).lower())
-        except ValueError:
-            continue
-    for ip in san.get_values_for_type(x509.IPAddress):
-        return x509.IPAddress(ip)
-    return None
 
 
 def _kind(message: str) -> str:
@@ -283,8 +154,6 @@ def _names_match(leaf: x509.Certificate, subject: Any) -> tuple[bool, str]:
 
 
 def _sans(leaf: x509.Certificate) -> list[str]:
-    from jupyter_mlssl.certificates import facts
-
     names = facts.san_names(leaf)
     return [*names[0], *names[1]] if names is not None else []
 
@@ -293,7 +162,7 @@ def _name_message(leaf: x509.Certificate, subject: Any, kind: str) -> str:
     wanted = str(subject.value)
     if kind == "no_san":
         return (
-            f"the certificate has no subjectAltName (CN '{common_name(leaf.subject)}'); clients "
+            f"the certificate has no subjectAltName (CN '{display_name(leaf.subject)}'); clients "
             f"no longer fall back to the CN: reissue it with {wanted} as a SAN"
         )
     names = ", ".join(_sans(leaf)) or "none"
@@ -305,34 +174,34 @@ def _diagnose_untrusted(certs: list[x509.Certificate], trust: TrustStore) -> tup
     leaf = certs[0]
     if _is_self_signed(leaf):
         return "self_signed", (
-            f"the certificate for '{common_name(leaf.subject)}' is self-signed: clients do not "
+            f"the certificate for '{display_name(leaf.subject)}' is self-signed: clients do not "
             "trust it; use a certificate from a CA (or add it to --ca-bundle for a test)"
         )
     top = certs[-1]
     if _is_self_signed(top):
         return "untrusted_root", (
-            f"the chain ends in root '{common_name(top.subject)}', which is not in the trust "
+            f"the chain ends in root '{display_name(top.subject)}', which is not in the trust "
             f"store ({trust.path})"
         )
     presented = {c.subject.public_bytes() for c in certs}
     if trust.trusts_issuer_of(top) or top.issuer.public_bytes() in presented:
         return "untrusted_root", (
-            f"no trusted path from '{common_name(leaf.subject)}' to the trust store "
-            f"({trust.path}), although issuer '{common_name(top.issuer)}' is known by name"
+            f"no trusted path from '{display_name(leaf.subject)}' to the trust store "
+            f"({trust.path}), although issuer '{display_name(top.issuer)}' is known by name"
         )
     # The top certificate's issuer is neither sent nor trusted. Without fetching (AIA) we
     # cannot know whether it is a missing intermediate or an unknown root; the usual
     # misconfigurations are "served the leaf alone" and "private CA", so judge by what the
     # top certificate is.
-    if _is_ca(top):
+    if facts.is_ca(top):
         return "untrusted_root", (
-            f"the chain ends at '{common_name(top.subject)}', issued by "
-            f"'{common_name(top.issuer)}', which is not in the trust store ({trust.path}) "
+            f"the chain ends at '{display_name(top.subject)}', issued by "
+            f"'{display_name(top.issuer)}', which is not in the trust store ({trust.path}) "
             "(or an intermediate is missing)"
         )
     return "incomplete_chain", (
-        f"the server sends no certificate for issuer '{common_name(top.issuer)}' of "
-        f"'{common_name(top.subject)}' and the trust store does not have it: serve the "
+        f"the server sends no certificate for issuer '{display_name(top.issuer)}' of "
+        f"'{display_name(top.subject)}' and the trust store does not have it: serve the "
         "full chain (leaf first, then the intermediates)"
     )
 
@@ -365,9 +234,6 @@ def _check_dates(
             )
 
 
-_WEAK_HASHES = frozenset({"sha1", "md5"})
-
-
 def _check_crypto(assessment: Assessment, certs: Sequence[x509.Certificate]) -> None:
     # The verifier accepts a weak *leaf* key (docs/tls-notes.md), so check keys ourselves.
     for position, cert in enumerate(certs):
@@ -381,11 +247,11 @@ def _check_crypto(assessment: Assessment, certs: Sequence[x509.Certificate]) -> 
         if weak:
             assessment.add(
                 "weak_key",
-                f"{_label(cert, position)} has a {describe_key(cert)} key: reissue it with "
+                f"{_label(cert, position)} has a {facts.describe_key(cert)} key: reissue it with "
                 "RSA 2048+ or ECDSA P-256",
             )
-        digest = _signature_hash(cert)
-        if digest in _WEAK_HASHES and not _is_self_signed(cert):
+        digest = facts.signature_hash(cert)
+        if digest in facts.WEAK_HASHES and not _is_self_signed(cert):
             assessment.add(
                 "weak_signature",
                 f"{_label(cert, position)} is signed with {digest.upper()}: clients reject it; "
@@ -405,7 +271,7 @@ def assess(
     certs = [cert for cert, _ in parsed]
     chain = [summary for _, summary in parsed]
     assessment = Assessment(certs=certs, chain=chain)
-    leaf, intermediates = certs[0], certs[1:]
+    leaf = certs[0]
     try:
         subject: Any = _subject_for(host)
     except ValueError:
@@ -428,77 +294,100 @@ def assess(
         assessment.trusted = assessment.hostname_ok = True
         return assessment
 
-    # Verify; when it stops at a problem we already understand, step past it (another
-    # moment, or a name the leaf does cover) to find what else is wrong.
-    name, when = subject if subject is not None else _own_name(leaf), now
-    for _attempt in range(4):
-        if name is None:
-            break
-        try:
-            path = trust.builder.time(when).build_server_verifier(name).verify(
-                leaf, intermediates
-            )
-        except VerificationError as exc:
-            message = str(exc)
-            kind = _kind(message)
-            if kind == "time" and when is now:
-                _check_dates(assessment, intermediates, now, 1)
-                if not assessment.problems.keys() & {"expired", "not_yet_valid"}:
-                    assessment.add("expired", f"a certificate in the chain is out of date: "
-                                              f"{message}")
-                window = _validity_window(certs)
-                if window is None:
-                    break
-                when = window
-                continue
-            if kind in ("name", "no_san") and subject is not None and name is subject:
-                assessment.hostname_ok = False
-                assessment.add("hostname_mismatch", _name_message(leaf, subject, kind))
-                name = _own_name(leaf)
-                continue
-            assessment.trusted = False
-            if kind == "exhausted" or (kind == "other" and _is_self_signed(leaf)):
-                # A self-signed leaf also fails on profile rules (no AKI, ...) before the
-                # path search gives up: it is self-signed all the same.
-                assessment.add(*_diagnose_untrusted(certs, trust))
-            elif kind == "signature":
-                assessment.add("weak_signature", f"the chain uses a forbidden signature: "
-                                                 f"{_short(message)}")
-            elif kind == "weak_ca_key":
-                assessment.add("weak_key", f"a CA certificate in the chain has a weak key: "
-                                           f"{_short(message)}")
-            elif kind == "time":  # out of date even where all we were sent is in date
-                assessment.trusted = None
-            else:
-                assessment.add("untrusted_root", f"clients will not trust this chain: "
-                                                 f"{_short(message)}")
-            break
-        except ValueError as exc:  # a name build_server_verifier refuses ("bad_name.x")
-            if subject is not None and name is subject:
-                assessment.hostname_ok = False
-                assessment.add("hostname_mismatch",
-                               f"'{host}' cannot be matched by any certificate ({exc})")
-                name = _own_name(leaf)
-                continue
-            break
-        else:
-            assessment.trusted = True
-            if subject is not None and name is subject:
-                assessment.hostname_ok = True
-                if when is now and cache_key is not None:
-                    if len(trust.verified) > 4096:
-                        trust.verified.clear()
-                    trust.verified[cache_key] = (
-                        max(c.not_valid_before_utc for c in path),
-                        min(c.not_valid_after_utc for c in path),
-                    )
-            break
+    _verify_path(assessment, host, subject, trust, now, cache_key)
     if assessment.hostname_ok is None and subject is not None:
         ok, why = _names_match(leaf, subject)
         assessment.hostname_ok = ok
         if not ok:
             assessment.add("hostname_mismatch", why)
     return assessment
+
+
+@dataclass
+class _Attempt:
+    """One question to the verifier: the name it is asked about, at which moment."""
+
+    name: Any
+    when: dt.datetime
+
+
+def _verify_path(assessment: Assessment, host: str, subject: Any, trust: TrustStore,
+                 now: dt.datetime, cache_key: tuple[str, tuple[bytes, ...]] | None) -> None:
+    """Verify; when it stops at a problem we already understand, step past it (another
+    moment, or a name the leaf does cover) to find what else is wrong."""
+    leaf, intermediates = assessment.certs[0], assessment.certs[1:]
+    first = subject if subject is not None else facts.covered_name(leaf)
+    attempt: _Attempt | None = _Attempt(first, now)
+    for _try in range(4):
+        if attempt is None or attempt.name is None:
+            return
+        try:
+            path = trust.builder.time(attempt.when).build_server_verifier(attempt.name).verify(
+                leaf, intermediates
+            )
+        except VerificationError as exc:
+            attempt = _after_refusal(assessment, str(exc), attempt, subject, trust, now)
+            continue
+        except ValueError as exc:  # a name build_server_verifier refuses ("bad_name.x")
+            if subject is None or attempt.name is not subject:
+                return
+            assessment.hostname_ok = False
+            assessment.add("hostname_mismatch",
+                           f"'{host}' cannot be matched by any certificate ({exc})")
+            attempt = _Attempt(facts.covered_name(leaf), attempt.when)
+            continue
+        assessment.trusted = True
+        if subject is not None and attempt.name is subject:
+            assessment.hostname_ok = True
+            if attempt.when is now and cache_key is not None:
+                _remember(trust, cache_key, path)
+        return
+
+
+def _remember(trust: TrustStore, key: tuple[str, tuple[bytes, ...]],
+              path: Sequence[x509.Certificate]) -> None:
+    """Remember a verified path with the window in which the answer cannot change."""
+    if len(trust.verified) > 4096:
+        trust.verified.clear()
+    trust.verified[key] = (
+        max(c.not_valid_before_utc for c in path),
+        min(c.not_valid_after_utc for c in path),
+    )
+
+
+def _after_refusal(assessment: Assessment, message: str, attempt: _Attempt, subject: Any,
+                   trust: TrustStore, now: dt.datetime) -> _Attempt | None:
+    """Record what a refusal means; the next question to ask, or None to stop."""
+    certs = assessment.certs
+    leaf = certs[0]
+    kind = _kind(message)
+    if kind == "time" and attempt.when is now:
+        _check_dates(assessment, certs[1:], now, 1)
+        if not assessment.problems.keys() & {"expired", "not_yet_valid"}:
+            assessment.add("expired", f"a certificate in the chain is out of date: {message}")
+        window = _validity_window(certs)
+        return None if window is None else _Attempt(attempt.name, window)
+    if kind in ("name", "no_san") and subject is not None and attempt.name is subject:
+        assessment.hostname_ok = False
+        assessment.add("hostname_mismatch", _name_message(leaf, subject, kind))
+        return _Attempt(facts.covered_name(leaf), attempt.when)
+    assessment.trusted = False
+    if kind == "exhausted" or (kind == "other" and _is_self_signed(leaf)):
+        # A self-signed leaf also fails on profile rules (no AKI, ...) before the
+        # path search gives up: it is self-signed all the same.
+        assessment.add(*_diagnose_untrusted(certs, trust))
+    elif kind == "signature":
+        assessment.add("weak_signature", f"the chain uses a forbidden signature: "
+                                         f"{_short(message)}")
+    elif kind == "weak_ca_key":
+        assessment.add("weak_key", f"a CA certificate in the chain has a weak key: "
+                                   f"{_short(message)}")
+    elif kind == "time":  # out of date even where all we were sent is in date
+        assessment.trusted = None
+    else:
+        assessment.add("untrusted_root", f"clients will not trust this chain: "
+                                         f"{_short(message)}")
+    return None
 
 
 def _short(message: str) -> str:

@@ -3,7 +3,7 @@
 Created once per state directory (``local/ca/``) and reused: its certificate, ``ca.pem``, is
 the bundle that probes of ``local://`` targets trust, and what a notebook user adds to a
 client's trust store to call the local service over HTTPS. Its key is mode 0600 and never
-leaves the state directory. Certificates are minted by ``jupyter_mlssl.minting``.
+leaves the state directory. Certificates are minted by ``jupyter_mlssl.pki.minting``.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def ensure_ca() -> tuple[Any, Any]:
     if not (cert_file.exists() and key_file.exists()):
         with file_lock(directory / "lock", "the local CA"):
             if not (cert_file.exists() and key_file.exists()):
-                from jupyter_mlssl import minting
+                from jupyter_mlssl.pki import minting
 
                 new_cert, new_key = minting.make_ca(CA_NAME)
                 write_atomic(key_file, minting.key_pem(new_key).reveal(), mode=0o600)
@@ -53,7 +53,7 @@ def issue(names: list[str], days: int = LEAF_DAYS) -> tuple[str, bytes]:
 
     The chain holds the leaf only: the CA is the trust anchor, which servers do not send.
     """
-    from jupyter_mlssl import minting
+    from jupyter_mlssl.pki import minting
 
     ca_cert, ca_key = ensure_ca()
     cert, key = minting.issue_leaf(ca_cert, ca_key, names, days=days)

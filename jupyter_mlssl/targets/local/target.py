@@ -100,12 +100,10 @@ def _cert_facts(chain_pem: str) -> dict[str, Any]:
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes
 
+    from jupyter_mlssl.pki.facts import san_names
+
     leaf = x509.load_pem_x509_certificates(chain_pem.encode())[0]
-    try:
-        san = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-        names = [str(n) for n in san.get_values_for_type(x509.DNSName)]
-    except x509.ExtensionNotFound:
-        names = []
+    names = (san_names(leaf) or ([], []))[0]
     return {
         "fingerprint": "sha256:" + leaf.fingerprint(hashes.SHA256()).hex(),
         "not_after": _iso(leaf.not_valid_after_utc),

@@ -134,7 +134,7 @@ def _aki(ca_cert: x509.Certificate,
         return x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski)
     except x509.ExtensionNotFound:
         return x509.AuthorityKeyIdentifier.from_issuer_public_key(
-            ca_key.public_key())  # type: ignore[arg-type]
+            ca_key.public_key())
 
 
 def _leaf_builder(subject: x509.Name, issuer: x509.Name, key: PrivateKeyTypes,

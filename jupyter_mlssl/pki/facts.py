@@ -1,4 +1,6 @@
-"""Safe accessors for the parts of a certificate that cryptography parses lazily.
+"""Names and facts of one certificate, read safely: the one place the package asks them.
+
+Safe accessors for the parts of a certificate that cryptography parses lazily.
 
 ``x509.load_der_x509_certificate`` checks only the outer framing: the extensions, the
 names, the public key and the signature algorithm are decoded the first time they are
@@ -22,7 +24,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from cryptography import x509
-    from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
+    from cryptography.hazmat.primitives.asymmetric.types import (
+        CertificatePublicKeyTypes,
+        PrivateKeyTypes,
+    )
 
 T = TypeVar("T")
 
@@ -159,7 +164,32 @@ def san_names(cert: x509.Certificate) -> tuple[list[str], list[str]] | None:
     return _quiet(read, None)
 
 
+def covered_name(cert: x509.Certificate) -> x509.DNSName | x509.IPAddress | None:
+    """A name the certificate covers, as the verifier takes it: to ask "is this chain
+    trusted?" whatever name the user asked about (a wildcard gives a name under it; a
+    trailing dot, which the verifier refuses, is dropped). None without a usable SAN."""
+    import ipaddress
+
+    from cryptography import x509
+
+    names = san_names(cert)
+    if names is None:
+        return None
+    for dns in names[0]:
+        host = dns.rstrip(".").lower()
+        if host.startswith("*."):
+            host = "wildcard-check" + host[1:]
+        try:
+            return x509.DNSName(host)
+        except ValueError:
+            continue
+    for ip in names[1]:
+        return x509.IPAddress(ipaddress.ip_address(ip))
+    return None
+
+
 def is_ca(cert: x509.Certificate) -> bool:
+    """basicConstraints cA is asserted (False when absent or unreadable)."""
     from cryptography import x509
 
     constraints = extension(cert, x509.BasicConstraints)
@@ -203,8 +233,19 @@ def public_key(cert: x509.Certificate) -> CertificatePublicKeyTypes | None:
     return _quiet(cert.public_key, None)
 
 
+#: Signature hashes clients refuse (CA/B Forum BRs 7.1.3.2; browsers since 2017).
+WEAK_HASHES = frozenset({"sha1", "md5"})
+
+
 def signature_hash(cert: x509.Certificate) -> str:
-    """The signature's hash name ("sha256"), else its algorithm's name or dotted OID."""
+    """The signature's hash ("sha256"); for a signature without a separate hash, the
+    algorithm's name; else the dotted OID; "unknown" when none can be read.
+
+    Ed25519 and Ed448 answer "ed25519" / "ed448": PureEdDSA hashes inside the algorithm
+    (SHA-512, SHAKE256), so there is no weak digest to flag, and a report that names the
+    algorithm says more than a blank. An OID cryptography does not know gives its dotted
+    form (never "Unknown OID"), so the user can look it up.
+    """
 
     def read() -> str:
         try:
@@ -216,6 +257,109 @@ def signature_hash(cert: x509.Certificate) -> str:
         if algorithm is not None:
             return str(algorithm.name)
         oid = cert.signature_algorithm_oid
-        return str(getattr(oid, "_name", oid.dotted_string))
+        name = getattr(oid, "_name", None)
+        return str(name) if name and name != "Unknown OID" else oid.dotted_string
 
     return _quiet(read, "unknown")
+
+
+def weak_signature(cert: x509.Certificate) -> bool:
+    """Signed with a hash in :data:`WEAK_HASHES` (whether that matters for a root is the
+    caller's policy)."""
+    return signature_hash(cert) in WEAK_HASHES
+
+
+def key_description(public_key: object) -> tuple[str, int | None]:
+    """``(type, size in bits)`` of a public key, e.g. ("EC secp256r1", 256)."""
+    from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+
+    if isinstance(public_key, rsa.RSAPublicKey):
+        return "RSA", public_key.key_size
+    if isinstance(public_key, ec.EllipticCurvePublicKey):
+        return f"EC {public_key.curve.name}", public_key.curve.key_size
+    if isinstance(public_key, ed25519.Ed25519PublicKey):
+        return "Ed25519", 256
+    if isinstance(public_key, ed448.Ed448PublicKey):
+        return "Ed448", 456
+    if isinstance(public_key, dsa.DSAPublicKey):
+        return "DSA", public_key.key_size
+    return type(public_key).__name__, None
+
+
+def public_key_description(cert: x509.Certificate) -> tuple[str, int | None]:
+    """:func:`key_description` of the certificate's key; ("unreadable", None) if damaged."""
+    key = public_key(cert)
+    return key_description(key) if key is not None else ("unreadable", None)
+
+
+def describe_key(cert: x509.Certificate) -> str:
+    """The key on one short line: "RSA 2048", "DSA 1024", "EC secp256r1", "Ed25519"."""
+    kind, bits = public_key_description(cert)
+    return f"{kind} {bits}" if kind in ("RSA", "DSA") else kind
+
+
+def subject_common_name(cert: x509.Certificate) -> str | None:
+    """The subject's first CN, or None."""
+    name = subject(cert)
+    return common_name(name) if name is not None else None
+
+
+def display_name(name: x509.Name) -> str:
+    """How a person reads a name: its CN, else its RFC 4514 text, else "(empty name)"."""
+    cn = common_name(name)
+    if cn:
+        return cn
+    return name_text(name) or "(empty name)"
+
+
+def describe(cert: x509.Certificate) -> str:
+    """How messages name a certificate: its CN, else its whole subject, quoted."""
+    cn = subject_common_name(cert)
+    if cn:
+        return f"'{printable(cn)}'"
+    name = subject(cert)
+    text = name_text(name) if name is not None else "(unreadable name)"
+    return f"'{text or '(empty subject)'}'"
+
+
+# -- links between certificates ------------------------------------------------------------
+def self_issued(cert: x509.Certificate) -> bool:
+    return bool(cert.subject == cert.issuer)
+
+
+def key_id(cert: x509.Certificate, kind: str) -> bytes | None:
+    """The Subject Key Identifier (``kind="ski"``) or the Authority Key Identifier's key id."""
+    from cryptography import x509
+
+    if kind == "ski":
+        ski = extension(cert, x509.SubjectKeyIdentifier)
+        return ski.digest if ski is not None else None
+    aki = extension(cert, x509.AuthorityKeyIdentifier)
+    return aki.key_identifier if aki is not None else None
+
+
+def self_signed(cert: x509.Certificate) -> bool:
+    """Self-issued and signed by its own key, as far as the key identifiers tell.
+
+    A self-issued CA certificate whose AKI names another key (a key rollover, RFC 5280
+    6.1) is an intermediate: the path goes on to the certificate that holds that key.
+    """
+    if not self_issued(cert):
+        return False
+    aki, ski = key_id(cert, "aki"), key_id(cert, "ski")
+    return aki is None or ski is None or aki == ski
+
+
+def may_have_issued(issuer: x509.Certificate, cert: x509.Certificate) -> bool:
+    """Name link, confirmed by AKI/SKI when both are present (cheap; no signature check)."""
+    if issuer.subject != cert.issuer:
+        return False
+    aki, ski = key_id(cert, "aki"), key_id(issuer, "ski")
+    return aki is None or ski is None or aki == ski
+
+
+def same_public_key(cert: x509.Certificate, key: PrivateKeyTypes) -> bool:
+    from cryptography.hazmat.primitives import serialization
+
+    spki = serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    return bool(cert.public_key().public_bytes(*spki) == key.public_key().public_bytes(*spki))
