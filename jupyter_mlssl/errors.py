@@ -7,7 +7,7 @@ thing at fault and the fix. Faces turn it into an exit status (CLI) or a one-lin
 
 from __future__ import annotations
 
-from jupyter_mlssl.rendering import one_line
+from jupyter_mlssl.reports.rendering import one_line
 
 
 class MlsslError(Exception):

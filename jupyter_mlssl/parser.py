@@ -185,7 +185,7 @@ def build_parser(prog: str = PROG) -> ArgumentParser:
     p = _verb(local_sub, "stop", "local:stop", "stop a local scoring service")
     p.add_argument("name", metavar="NAME")
     _json(p)
-    p = _verb(local_sub, "list", "local:list", "list local scoring services")
+    p = _verb(local_sub, "list", "local:services", "list local scoring services")
     _json(p)
 
     # -- panel (notebook only; the CLI says so) ---------------------------------------------

@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from jupyter_mlssl.files import is_ip_address, private_dir, write_atomic
+from jupyter_mlssl.store.files import is_ip_address, private_dir, write_atomic
 
 
 def test_write_atomic_sets_mode_and_replaces(tmp_path):

@@ -21,9 +21,9 @@ import time
 import warnings
 from dataclasses import dataclass
 
-from jupyter_mlssl.files import is_ip_address
 from jupyter_mlssl.probing.aio import AsyncSocket, bounded
 from jupyter_mlssl.probing.endpoint import Endpoint
+from jupyter_mlssl.store.files import is_ip_address
 
 
 class ProbeFailure(Exception):

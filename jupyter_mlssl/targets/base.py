@@ -3,7 +3,7 @@
 A *target* is a deployed model service whose TLS settings this tool changes: the local
 target (``local://NAME``) or an Azure one (AKS compute, ACI service, Kubernetes extension,
 managed online endpoint). Each implements :class:`Target`; the workflow
-(``jupyter_mlssl.workflow``) drives them all the same way: ``plan`` -> ``apply`` ->
+(``jupyter_mlssl.change.workflow``) drives them all the same way: ``plan`` -> ``apply`` ->
 ``Operation.wait`` -> verify against ``endpoint`` -> ``rollback`` on failure.
 
 ``SslSettings`` mirrors Azure ML's ``SslConfiguration`` (status Enabled / Disabled / Auto,

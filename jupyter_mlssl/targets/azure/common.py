@@ -16,8 +16,8 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from jupyter_mlssl.errors import OperationError
-from jupyter_mlssl.files import is_ip_address
 from jupyter_mlssl.reports import Finding, Severity
+from jupyter_mlssl.store.files import is_ip_address
 from jupyter_mlssl.targets.azure.clients import AzureClients
 from jupyter_mlssl.targets.azure.faults import Call, translate
 from jupyter_mlssl.targets.azure.resource_id import ResourceRef

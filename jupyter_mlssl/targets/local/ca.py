@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from jupyter_mlssl.files import private_dir
+from jupyter_mlssl.store.files import private_dir
 from jupyter_mlssl.targets.local.store import file_lock, local_dir, write_atomic
 
 CA_NAME = "jupyter-mlssl local CA"

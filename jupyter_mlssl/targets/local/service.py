@@ -54,7 +54,7 @@ def _log(message: str) -> None:
 
 
 def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    from jupyter_mlssl.files import write_atomic
+    from jupyter_mlssl.store.files import write_atomic
 
     write_atomic(path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode())
 

@@ -28,9 +28,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from jupyter_mlssl import files
 from jupyter_mlssl.errors import InputError, OperationError
-from jupyter_mlssl.paths import state_dir
+from jupyter_mlssl.store import files
+from jupyter_mlssl.store.paths import state_dir
 
 #: DNS-label-like names keep URLs, paths and zone names simple.
 NAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")

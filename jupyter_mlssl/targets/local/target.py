@@ -34,9 +34,9 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_mlssl.errors import InputError, OperationError
-from jupyter_mlssl.files import private_dir
 from jupyter_mlssl.reports import Finding, Severity
 from jupyter_mlssl.secrets import Secret
+from jupyter_mlssl.store.files import private_dir
 from jupyter_mlssl.targets.base import (
     Change,
     CompletedOperation,

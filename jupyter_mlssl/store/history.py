@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from jupyter_mlssl.paths import state_dir
 from jupyter_mlssl.reports import Report, Table
+from jupyter_mlssl.store.paths import state_dir
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -10,7 +10,7 @@ The local target's long-lived daemon publishes names by rewriting a JSON zone fi
 server started with ``zone_file=`` reloads it when its mtime or size changes (checked on
 each query, one ``stat``). Run it in the foreground with::
 
-    python -m jupyter_mlssl.dnsserver --zone-file zone.json [--port N]
+    python -m jupyter_mlssl.targets.local.dnsserver --zone-file zone.json [--port N]
 
 which prints ``listening on 127.0.0.1:PORT (udp+tcp)`` once ready, then serves until
 SIGTERM/SIGINT.
@@ -34,7 +34,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from jupyter_mlssl.files import write_atomic
+from jupyter_mlssl.store.files import write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -413,7 +413,7 @@ def _recv_exact(conn: socket.socket, size: int) -> bytes | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m jupyter_mlssl.dnsserver",
+        prog="python -m jupyter_mlssl.targets.local.dnsserver",
         description="Serve a JSON zone file on loopback (UDP and TCP), reloading it on change.",
     )
     parser.add_argument("--zone-file", required=True, metavar="F",

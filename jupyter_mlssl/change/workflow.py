@@ -31,11 +31,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from jupyter_mlssl import history
 from jupyter_mlssl.errors import ConfirmationRequired, MlsslError, OperationError
-from jupyter_mlssl.files import is_ip_address, private_dir
-from jupyter_mlssl.paths import state_dir
 from jupyter_mlssl.reports import Finding, Report, Severity, Table
+from jupyter_mlssl.store import history
+from jupyter_mlssl.store.files import is_ip_address, private_dir
+from jupyter_mlssl.store.paths import state_dir
 from jupyter_mlssl.targets.base import Plan, SslSettings, Target, TargetStatus
 
 if TYPE_CHECKING:
