@@ -57,6 +57,7 @@ lint: setup $(LABEXT)
 
 typecheck: setup
 	$(BIN)/mypy
+	$(BIN)/mypy --strict --follow-imports=silent jupyter_mlssl/api.py
 
 # pytest exits 5 when it collects nothing: that is a broken suite, not a pass.
 pytest: setup /usr/bin/chromium

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-from collections.abc import Sequence
 from typing import NoReturn
 
 from jupyter_mlssl.errors import InputError
@@ -194,6 +193,3 @@ def build_parser(prog: str = PROG) -> ArgumentParser:
 
     return parser
 
-
-def parse(argv: Sequence[str], prog: str = PROG) -> argparse.Namespace:
-    return build_parser(prog).parse_args(list(argv))

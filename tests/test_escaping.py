@@ -207,9 +207,9 @@ def test_password_env_that_is_not_a_name_is_not_echoed(hostile, capsys, value):
     with pytest.raises(MlsslError) as caught:
         main_args = ["cert", "inspect", str(hostile["path"]), "--password-env", value]
         from jupyter_mlssl.commands import Context, run
-        from jupyter_mlssl.parser import parse
+        from jupyter_mlssl.parser import build_parser
 
-        run(parse(main_args), Context(environ={}))
+        run(build_parser().parse_args(main_args), Context(environ={}))
     assert value not in str(caught.value)
 
 

@@ -53,12 +53,6 @@ def _log(message: str) -> None:
     print(f"{stamp} {message}", file=sys.stderr, flush=True)
 
 
-def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    from jupyter_mlssl.store.files import write_atomic
-
-    write_atomic(path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode())
-
-
 def _json_default(value: Any) -> Any:
     tolist = getattr(value, "tolist", None)  # numpy arrays and scalars
     if callable(tolist):
@@ -368,7 +362,9 @@ class Service:
             self.https = None
 
     def _publish(self) -> None:
-        _write_json_atomic(
+        from jupyter_mlssl.targets.local.store import write_json
+
+        write_json(
             self.dir / "service.json",
             {
                 "pid": os.getpid(),

@@ -36,7 +36,7 @@ from typing import Any
 from jupyter_mlssl.errors import InputError, OperationError
 from jupyter_mlssl.reports import Finding, Severity
 from jupyter_mlssl.secrets import Secret
-from jupyter_mlssl.store.files import private_dir
+from jupyter_mlssl.store.files import private_dir, write_atomic
 from jupyter_mlssl.targets.base import (
     Change,
     CompletedOperation,
@@ -439,8 +439,8 @@ class LocalTarget:
         tls_dir = self.dir / "tls"
         private_dir(tls_dir)
         stem = f"{_now().strftime('%Y%m%dT%H%M%S')}-{facts['fingerprint'][7:19]}"
-        store.write_atomic(tls_dir / f"{stem}-key.pem", key.reveal(), mode=0o600)
-        store.write_atomic(tls_dir / f"{stem}.pem", chain_pem.encode())
+        write_atomic(tls_dir / f"{stem}-key.pem", key.reveal(), mode=0o600)
+        write_atomic(tls_dir / f"{stem}.pem", chain_pem.encode())
         return {"cert_file": f"tls/{stem}.pem", "key_file": f"tls/{stem}-key.pem", **facts}
 
     def _published_names(self, state: dict[str, Any]) -> dict[str, str]:
@@ -534,15 +534,15 @@ class LocalTarget:
                     f"stop it first: mlssl local stop {name}"
                 )
             private_dir(target.dir)
-            store.write_atomic(target.dir / "model.pkl", model, mode=0o600)
+            write_atomic(target.dir / "model.pkl", model, mode=0o600)
             entry = target.dir / "entry.py"
             if entry_script is not None:
-                store.write_atomic(entry, entry_script.encode(), mode=0o600)
+                write_atomic(entry, entry_script.encode(), mode=0o600)
             else:
                 entry.unlink(missing_ok=True)
             token = target.dir / "admin.token"
             if not token.exists():
-                store.write_atomic(token, secrets.token_urlsafe(32).encode(), mode=0o600)
+                write_atomic(token, secrets.token_urlsafe(32).encode(), mode=0o600)
             if not target.exists():  # a redeploy of a stopped service keeps its TLS settings
                 store.write_json(target.dir / "state.json", {
                     "name": name, "generation": 0, "created": _iso(_now()),
