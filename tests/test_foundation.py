@@ -86,4 +86,4 @@ def test_api_functions_survive_their_subpackages_being_imported():
     for name in ("probe", "probe_many", "panel", "inspect_certificate", "check_dns", "connect"):
         assert callable(getattr(jupyter_mlssl, name)), name
         assert not isinstance(getattr(jupyter_mlssl, name), type(jupyter_mlssl)), name
-    assert callable(jupyter_mlssl.targets.local.verbs.deploy)
+    assert callable(jupyter_mlssl.local.deploy)

@@ -99,6 +99,7 @@ def _now() -> str:
 def _fingerprint(value: str | None) -> str | None:
     """Fingerprints only, however they were given (a PEM is reduced to one, never stored)."""
     if value and "-----BEGIN" in value:
+        # a programming error (callers pass fingerprints), not something a user can cause
         raise ValueError("history stores fingerprints, not certificates or keys")
     return value
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jupyter_mlssl.errors import InputError
+from jupyter_mlssl.errors import InputError, UnknownTargetError
 from jupyter_mlssl.targets.base import Target
 
 LOCAL_SCHEME = "local://"
@@ -34,8 +34,4 @@ def open_target(target: str, *, credential: Any = None, arm_endpoint: str | None
         options = {"observe": observe} if observe is not None else {}
         return open_azure_target(target, credential=credential, arm_endpoint=arm_endpoint,
                                  **options)
-    raise InputError(
-        f"{target or '(empty)'}: not a target; use local://NAME or an ARM resource id "
-        "such as /subscriptions/<sub>/resourceGroups/<rg>/providers/"
-        "Microsoft.MachineLearningServices/workspaces/<ws>/computes/<name>"
-    )
+    raise UnknownTargetError(target)

@@ -18,6 +18,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
+from jupyter_mlssl.errors import SettingsError
 from jupyter_mlssl.reports import Finding, Report, Severity, Table, findings_tables
 from jupyter_mlssl.secrets import Secret
 
@@ -46,7 +47,8 @@ class SslSettings:
 
     def __post_init__(self) -> None:
         if self.status not in ("Enabled", "Disabled", "Auto"):
-            raise ValueError(f"status must be Enabled, Disabled or Auto, not {self.status!r}")
+            raise SettingsError("status", self.status, "status must be Enabled, Disabled or Auto,"
+                                f" not {self.status!r}")
         if self.key is not None and not isinstance(self.key, Secret):
             object.__setattr__(self, "key", Secret(self.key))
 

@@ -34,6 +34,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from jupyter_mlssl.errors import RecordError
 from jupyter_mlssl.store.files import write_atomic
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,7 @@ MAX_CNAME_HOPS = 16
 def _norm(name: str) -> str:
     name = str(name).strip().rstrip(".").lower()
     if not name or len(name) > 253 or any(not 0 < len(label) < 64 for label in name.split(".")):
-        raise ValueError(f"'{name}' is not a DNS name")
+        raise RecordError(name, f"'{name}' is not a DNS name")
     return name
 
 
@@ -86,16 +87,16 @@ class Zone:
         key, rtype = _norm(name), rtype.upper()
         values = [values] if isinstance(values, str) else list(values)
         if rtype not in TYPES:
-            raise ValueError(f"record type {rtype}: only {', '.join(TYPES)} are served")
+            raise RecordError(name, f"record type {rtype}: only {', '.join(TYPES)} are served")
         if not (isinstance(ttl, int) and 0 <= ttl < 2**31):
-            raise ValueError(f"TTL {ttl!r}: give whole seconds")
+            raise RecordError(name, f"TTL {ttl!r}: give whole seconds")
         if rtype == "A":
             values = [str(ipaddress.IPv4Address(v)) for v in values]
         elif rtype == "AAAA":
             values = [str(ipaddress.IPv6Address(v)) for v in values]
         else:
             if len(values) != 1:
-                raise ValueError("a CNAME has exactly one target")
+                raise RecordError(name, "a CNAME has exactly one target")
             values = [_norm(values[0])]
         with self._lock:
             records = self._names.setdefault(key, {})

@@ -40,6 +40,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from jupyter_mlssl.errors import CertificatePairError
+
 LOOPBACK = "127.0.0.1"
 MODEL_WAIT = 60.0  # seconds /score waits for the model to load
 HANDSHAKE_TIMEOUT = 10.0
@@ -253,8 +255,9 @@ class HttpsServer(HttpServer):
 def build_context(cert_file: Path, key_file: Path) -> tuple[ssl.SSLContext, bytes]:
     """A fresh server context for the chain and key, proven by a handshake with itself.
 
-    Returns the context and the DER of the leaf it serves. Raises ``ValueError`` with a
-    readable reason when the files do not make a working server (key mismatch, bad order).
+    Returns the context and the DER of the leaf it serves. Raises ``CertificatePairError``
+    (a ``ValueError``) with a readable reason when the files do not make a working server
+    (key mismatch, bad order).
     """
     # A bare server context: create_default_context(CLIENT_AUTH) would also load the system
     # CA store (for client certificates, which this service does not ask for).
@@ -264,7 +267,7 @@ def build_context(cert_file: Path, key_file: Path) -> tuple[ssl.SSLContext, byte
         context.load_cert_chain(str(cert_file), str(key_file))
     except (ssl.SSLError, OSError) as exc:
         reason = getattr(exc, "reason", None) or str(exc)
-        raise ValueError(f"the certificate and key do not load: {reason}") from None
+        raise CertificatePairError(f"the certificate and key do not load: {reason}") from None
     leaf = _self_test(context)
     return context, leaf
 
@@ -293,13 +296,14 @@ def _self_test(server_context: ssl.SSLContext) -> bytes:
         with client_context.wrap_socket(right, server_hostname="self-test.invalid") as tls:
             leaf = tls.getpeercert(binary_form=True)
     except (ssl.SSLError, OSError) as exc:
-        raise ValueError(f"the new certificate failed a test handshake: {exc}") from None
+        raise CertificatePairError(f"the new certificate failed a test handshake: {exc}") from None
     finally:
         thread.join(5)
         left.close()
         right.close()
     if errors or not leaf:
-        raise ValueError(f"the new certificate failed a test handshake: {errors[:1]}")
+        raise CertificatePairError(
+            f"the new certificate failed a test handshake: {errors[:1]}")
     return leaf
 
 
