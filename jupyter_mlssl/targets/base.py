@@ -94,7 +94,7 @@ def change_action(current: SslSettings, desired: SslSettings) -> Action:
 
 
 @dataclass(frozen=True)
-class Endpoint:
+class ServiceAddress:
     """Where and how to check a target from the outside (DNS + HTTPS probe).
 
     ``resolve`` entries are curl-style ``HOST:PORT:ADDRESS`` for names that public DNS does
@@ -326,7 +326,7 @@ class Target(Protocol):
         """Restore the settings the target had before ``plan`` was applied."""
         ...
 
-    def endpoint(self, status: TargetStatus) -> Endpoint:
+    def endpoint(self, status: TargetStatus) -> ServiceAddress:
         """How to check the service from outside, as ``status`` says it should now answer."""
         ...
 

@@ -40,9 +40,9 @@ from jupyter_mlssl.store.files import private_dir, write_atomic
 from jupyter_mlssl.targets.base import (
     Change,
     CompletedOperation,
-    Endpoint,
     Plan,
     ProgressCallback,
+    ServiceAddress,
     SslSettings,
     TargetStatus,
     change_action,
@@ -375,7 +375,7 @@ class LocalTarget:
             self._commit(state, before, say)
         return CompletedOperation(self.status())
 
-    def endpoint(self, status: TargetStatus) -> Endpoint:
+    def endpoint(self, status: TargetStatus) -> ServiceAddress:
         runtime = self._runtime()
         port = runtime.get("https_port")
         # Local names are answered by the local DNS server only; checks must ask it, never
@@ -389,7 +389,7 @@ class LocalTarget:
             from jupyter_mlssl.targets.local import ca
 
             ca_bundle = str(ca.bundle_path())
-        return Endpoint(
+        return ServiceAddress(
             url=f"https://{host}:{port}/" if port else None,
             hostname=host,
             expected_address=LOOPBACK,
