@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from jupyter_mlssl.reports import Finding, Severity
 from jupyter_mlssl.targets.base import (
     SslSettings,
@@ -24,35 +26,13 @@ class WithStatus(LocalTargetCore):
         runtime = self._runtime()
         ssl = state.get("ssl") or {}
         tls = state.get("tls") or None
-        cert_pem = None
-        if tls:
-            try:
-                cert_pem = (self.dir / tls["cert_file"]).read_text()
-            except OSError:
-                cert_pem = None
-        settings = SslSettings(
-            status=ssl.get("status", "Disabled"),
-            cname=ssl.get("cname"),
-            cert_pem=cert_pem,
-            leaf_domain_label=ssl.get("leaf_domain_label"),
-        )
+        settings = self._settings(ssl, tls)
         notes: list[str] = []
-        findings: list[Finding] = []
         https_uri = ca_bundle = None
         http_port = runtime.get("http_port")
         scoring_uri = f"http://{LOOPBACK}:{http_port}/score" if http_port else None
         alive = pid_alive(runtime.get("pid"))
-        if not alive:
-            findings.append(Finding(
-                "service_down", Severity.ERROR,
-                f"{self.id}: the scoring service is not running; restart it with "
-                f"mlssl local deploy {self.name} --model FILE (settings are kept)",
-            ))
-        else:
-            stale = _stale(runtime, tls)
-            if stale:
-                findings.append(Finding("stale_certificate", Severity.ERROR,
-                                        f"{self.id}: {stale}"))
+        findings = self._health(alive, runtime, tls)
         if alive and tls:
             https_port = runtime.get("https_port")
             if https_port:
@@ -82,3 +62,32 @@ class WithStatus(LocalTargetCore):
             notes=notes,
             findings=findings,
         )
+
+    def _settings(self, ssl: dict[str, Any], tls: dict[str, Any] | None) -> SslSettings:
+        """The settings in force, with the certificate file they name (if still there)."""
+        cert_pem = None
+        if tls:
+            try:
+                cert_pem = (self.dir / tls["cert_file"]).read_text()
+            except OSError:
+                cert_pem = None
+        return SslSettings(
+            status=ssl.get("status", "Disabled"),
+            cname=ssl.get("cname"),
+            cert_pem=cert_pem,
+            leaf_domain_label=ssl.get("leaf_domain_label"),
+        )
+
+    def _health(self, alive: bool, runtime: dict[str, Any],
+                tls: dict[str, Any] | None) -> list[Finding]:
+        """A stopped service, or one serving another certificate than its settings say."""
+        if not alive:
+            return [Finding(
+                "service_down", Severity.ERROR,
+                f"{self.id}: the scoring service is not running; restart it with "
+                f"mlssl local deploy {self.name} --model FILE (settings are kept)",
+            )]
+        stale = _stale(runtime, tls)
+        if not stale:
+            return []
+        return [Finding("stale_certificate", Severity.ERROR, f"{self.id}: {stale}")]
