@@ -56,6 +56,16 @@ class UnknownTargetError(InputError):
         )
 
 
+class RemoteError(OperationError):
+    """A remote service (Azure Resource Manager) answered a request with an error status."""
+
+    def __init__(self, status: int, operation: str, message: str, *,
+                 code: str | None = None) -> None:
+        self.status = status
+        self.operation = operation
+        super().__init__(message, code=code)
+
+
 # The three below also inherit ValueError: they replace bare ValueErrors that callers (and
 # user code) catch as such: the zone loader and the scoring service's reload catch ValueError
 # together with ipaddress' and ssl's, and `SslSettings(status="on")` raised ValueError before.

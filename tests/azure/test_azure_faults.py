@@ -53,6 +53,10 @@ def test_403_on_put_names_the_permission(fake, connect):
     text = one_line(err)
     assert "permission denied (403 AuthorizationFailed)" in text
     assert "'Microsoft.MachineLearningServices/workspaces/computes/write'" in text
+    from jupyter_mlssl.errors import RemoteError
+
+    assert isinstance(err.value, RemoteError) and err.value.status == 403
+    assert err.value.code == "forbidden" and err.value.operation
 
 
 @pytest.mark.parametrize(
