@@ -58,6 +58,7 @@ lint: setup $(LABEXT)
 typecheck: setup
 	$(BIN)/mypy
 	PYTHONPATH=$(CURDIR) $(BIN)/mypy --strict --follow-imports=silent jupyter_mlssl/pki
+	$(BIN)/mypy --strict --follow-imports=silent jupyter_mlssl/api.py
 
 # pytest exits 5 when it collects nothing: that is a broken suite, not a pass.
 pytest: setup /usr/bin/chromium

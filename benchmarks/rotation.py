@@ -206,10 +206,10 @@ def main(argv: list[str] | None = None) -> int:
     from sklearn.tree import DecisionTreeClassifier
 
     from jupyter_mlssl import local
-    from jupyter_mlssl.targets import connect
+    from jupyter_mlssl.change.workflow import change
+    from jupyter_mlssl.targets import open_target as connect
     from jupyter_mlssl.targets.base import SslSettings
     from jupyter_mlssl.targets.local import ca
-    from jupyter_mlssl.workflow import change
 
     model = DecisionTreeClassifier(random_state=0).fit(
         [[0, 0], [0, 1], [1, 0], [1, 1], [2, 2], [2, 3], [3, 2], [3, 3]], [0] * 4 + [1] * 4)

@@ -1,13 +1,13 @@
 """jupyter-mlssl: secure a deployed machine-learning web service with TLS, from the notebook.
 
-The Python API. Every function imports what it needs when called, so that
-``%load_ext jupyter_mlssl`` stays fast and works without the optional extras.
+The package root is small: the version, the Jupyter extension hooks, the public API (from
+:mod:`jupyter_mlssl.api`, with typed signatures) and ``local`` (the local target's verbs,
+imported on first use). Importing it imports no heavy library.
 
     >>> import jupyter_mlssl as mlssl
-    >>> mlssl.inspect_certificate("fullchain.pem", key="key.pem", cname="api.contoso.com")
-    >>> mlssl.check_dns("api.contoso.com", expect="20.1.2.3")
     >>> mlssl.probe("https://api.contoso.com/")
-    >>> target = mlssl.connect("local://iris")
+    >>> from jupyter_mlssl import local
+    >>> local.deploy("iris", model="model.pkl")
 """
 
 from __future__ import annotations
@@ -15,9 +15,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from jupyter_mlssl._version import __version__
+from jupyter_mlssl.api import (
+    aprobe_many,
+    check_dns,
+    connect,
+    inspect_certificate,
+    panel,
+    probe,
+    probe_many,
+)
 
 if TYPE_CHECKING:
-    from jupyter_mlssl.targets.base import Target
+    from jupyter_mlssl.targets.local import verbs as local
 
 __all__ = [
     "__version__",
@@ -32,64 +41,6 @@ __all__ = [
     "probe_many",
     "unload_ipython_extension",
 ]
-
-
-def connect(target: str, *, credential: Any = None, arm_endpoint: str | None = None) -> Target:
-    """A target from its id: ``local://NAME`` or an ARM resource id as the portal shows it.
-
-    ``credential`` is any azure-core ``TokenCredential`` (default: a chain that never waits
-    on a browser); ``arm_endpoint`` selects a sovereign cloud (or a test server).
-    """
-    from jupyter_mlssl.targets import connect as _connect
-
-    observe: Any = None
-    if target.strip().lower().startswith("/subscriptions/"):
-        from jupyter_mlssl.probing import certificate_facts
-
-        observe = certificate_facts  # Azure status reads the live certificate through it
-    return _connect(target, credential=credential, arm_endpoint=arm_endpoint, observe=observe)
-
-
-def inspect_certificate(cert: Any, **kwargs: Any) -> Any:
-    """Check a certificate (any format) before it goes anywhere; see ``certificates.inspect``."""
-    from jupyter_mlssl.certificates import inspect
-
-    return inspect(cert, **kwargs)
-
-
-def check_dns(name: str, **kwargs: Any) -> Any:
-    """Does ``name`` resolve, and to the service? See ``jupyter_mlssl.dns.check_dns``."""
-    from jupyter_mlssl.dns import check_dns as _check_dns
-
-    return _check_dns(name, **kwargs)
-
-
-def probe(url: str, **kwargs: Any) -> Any:
-    """What a client sees at ``url`` over HTTPS; see ``jupyter_mlssl.probing.probe``."""
-    from jupyter_mlssl.probing import probe as _probe
-
-    return _probe(url, **kwargs)
-
-
-def probe_many(urls: Any, **kwargs: Any) -> Any:
-    """Probe many URLs concurrently; one table, input order."""
-    from jupyter_mlssl.probing import probe_many as _probe_many
-
-    return _probe_many(urls, **kwargs)
-
-
-async def aprobe_many(urls: Any, **kwargs: Any) -> Any:
-    """``probe_many`` for a running event loop: ``await mlssl.aprobe_many(urls)``."""
-    from jupyter_mlssl.probing import aprobe_many as _aprobe_many
-
-    return await _aprobe_many(urls, **kwargs)
-
-
-def panel(target: str | None = None, **kwargs: Any) -> Any:
-    """The ipywidgets panel (certificate, change, DNS, probe, history)."""
-    from jupyter_mlssl.widgets import Panel
-
-    return Panel(target=target, **kwargs)
 
 
 def load_ipython_extension(ipython: Any) -> None:
@@ -120,5 +71,5 @@ def __getattr__(name: str) -> Any:
     if name == "local":
         import importlib
 
-        return importlib.import_module("jupyter_mlssl.local")
+        return importlib.import_module("jupyter_mlssl.targets.local.verbs")
     raise AttributeError(f"module 'jupyter_mlssl' has no attribute {name!r}")

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from jupyter_mlssl.errors import MlsslError
-from jupyter_mlssl.rendering import one_line
+from jupyter_mlssl.reports.rendering import one_line
 
 
 def _error_line(text: str) -> None:

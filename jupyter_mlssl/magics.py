@@ -34,9 +34,7 @@ has already imported; the parser is built on first use and handlers are imported
 
 from __future__ import annotations
 
-import re
 import shlex
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
@@ -51,6 +49,7 @@ from traitlets import Bool, Float, List, TraitError, Unicode, validate
 from traitlets.config import Configurable
 
 from jupyter_mlssl.errors import InputError, MlsslError, OperationError
+from jupyter_mlssl.secrets import Scrubber
 
 if TYPE_CHECKING:
     import argparse
@@ -61,7 +60,6 @@ PROG = "%mlssl"
 #: jupyter_mlssl.targets.azure.credentials.KINDS, spelled out: importing it here would cost
 #: load time (tests/test_magics_core.py checks the two agree).
 CREDENTIAL_KINDS = ("default", "cli", "environment", "device-code")
-MASK = "********"
 
 #: the longest line expanded (see the module docstring); real lines (URLs, paths, ARM ids)
 #: are a few hundred characters.
@@ -70,56 +68,9 @@ MAX_EXPANDED = 4096
 #: verbs whose first positional is a TARGET: ``MlsslMagic.default_target`` fills it in.
 TARGET_VERBS = frozenset({"status", "enable", "update", "disable", "apply", "history", "panel"})
 
-# A PEM private-key block, whatever its flavour (RSA, EC, ENCRYPTED, ...). Built from parts
-# so no tracked file carries the literal header.
-_PEM_KEY = re.compile(
-    r"-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----.*?(-----END \1PRIVATE KEY-----|\Z)", re.S
-)
-
-
-_YAML_PASSWORD_ENV = re.compile(r"^\s*password_env\s*:\s*[\"']?([A-Za-z_][A-Za-z0-9_]*)", re.M)
-
-
 def _looks_like_target(token: str) -> bool:
     lowered = token.lower()
     return lowered.startswith("local://") or lowered.startswith("/subscriptions/")
-
-
-class Scrubber:
-    """Masks secrets in anything the magic echoes: errors, progress lines, summaries.
-
-    The secrets are the ``--password-env`` token itself (people do type the password there
-    by mistake), the password the named variable holds, and any PEM private-key block.
-    """
-
-    def __init__(self, secrets: Iterable[str] = ()) -> None:
-        # Longest first, so a secret containing another is masked whole.
-        self.secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
-
-    def __call__(self, text: object) -> str:
-        out = _PEM_KEY.sub(MASK, str(text))
-        for secret in self.secrets:
-            if len(secret) < 4:  # 'P' must not mask every capital P: whole words only
-                out = re.sub(rf"(?<!\w){re.escape(secret)}(?!\w)", MASK, out)
-            else:
-                out = out.replace(secret, MASK)
-        return out
-
-    @classmethod
-    def for_tokens(cls, tokens: list[str], environ: Any, cell: str | None = None) -> Scrubber:
-        secrets: list[str] = []
-        for match in _YAML_PASSWORD_ENV.finditer(cell or ""):  # %%mlssl apply's password_env
-            secrets.append(environ.get(match.group(1), ""))
-        for i, token in enumerate(tokens):
-            value = None
-            if token == "--password-env" and i + 1 < len(tokens):
-                value = tokens[i + 1]
-            elif token.startswith("--password-env="):
-                value = token.partition("=")[2]
-            if value:
-                secrets.append(value)
-                secrets.append(environ.get(value, ""))
-        return cls(secrets)
 
 
 def usage_text(parser: ArgumentParser) -> str:

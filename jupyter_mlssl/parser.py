@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import argparse
 import functools
-from collections.abc import Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from jupyter_mlssl.errors import InputError
 
@@ -83,8 +82,18 @@ def build_parser(prog: str = PROG) -> ArgumentParser:
     parser.add_argument("--version", action="version", version=f"jupyter-mlssl {__version__}")
     sub = parser.add_subparsers(dest="verb", metavar="VERB", parser_class=ArgumentParser)
     sub.required = True
+    _cert_verbs(sub)
+    _check_verbs(sub)
+    _target_verbs(sub)
+    _local_verbs(sub)
+    # panel: notebook only; the CLI says so
+    p = _verb(sub, "panel", "panel:show", "show the widget panel (in a notebook)")
+    p.add_argument("target", metavar="TARGET", nargs="?")
+    return parser
 
-    # -- cert ------------------------------------------------------------------------------
+
+def _cert_verbs(sub: argparse._SubParsersAction[Any]) -> None:
+    """``cert inspect | convert | selfsigned | csr``."""
     cert = sub.add_parser("cert", help="inspect, convert or create certificates",
                           description="inspect, convert or create certificates")
     cert_sub = cert.add_subparsers(dest="cert_verb", metavar="ACTION",
@@ -130,7 +139,9 @@ def build_parser(prog: str = PROG) -> ArgumentParser:
     p.add_argument("--force", action="store_true", help="overwrite existing output files")
     _json(p)
 
-    # -- dns / probe -----------------------------------------------------------------------
+
+def _check_verbs(sub: argparse._SubParsersAction[Any]) -> None:
+    """``dns`` and ``probe``: the checks that need no target."""
     p = _verb(sub, "dns", "dns:check", "does the name resolve, and to the service?")
     p.add_argument("name", metavar="NAME")
     p.add_argument("--expect", metavar="ADDRESS_OR_NAME",
@@ -149,7 +160,9 @@ def build_parser(prog: str = PROG) -> ArgumentParser:
     p.add_argument("--concurrency", metavar="N", type=int, default=50)
     _json(p)
 
-    # -- targets ---------------------------------------------------------------------------
+
+def _target_verbs(sub: argparse._SubParsersAction[Any]) -> None:
+    """``status``, ``enable | update | disable | apply``, ``history``."""
     p = _verb(sub, "status", "targets:status", "TLS status, name, address and expiry of a target")
     p.add_argument("target", metavar="TARGET")
     _json(p)
@@ -171,7 +184,9 @@ def build_parser(prog: str = PROG) -> ArgumentParser:
     p.add_argument("--limit", metavar="N", type=int, default=50)
     _json(p)
 
-    # -- local -----------------------------------------------------------------------------
+
+def _local_verbs(sub: argparse._SubParsersAction[Any]) -> None:
+    """``local deploy | stop | list``."""
     local = sub.add_parser("local", help="run a model as a local scoring service",
                            description="run a model as a local scoring service")
     local_sub = local.add_subparsers(dest="local_verb", metavar="ACTION",
@@ -185,15 +200,6 @@ def build_parser(prog: str = PROG) -> ArgumentParser:
     p = _verb(local_sub, "stop", "local:stop", "stop a local scoring service")
     p.add_argument("name", metavar="NAME")
     _json(p)
-    p = _verb(local_sub, "list", "local:list", "list local scoring services")
+    p = _verb(local_sub, "list", "local:services", "list local scoring services")
     _json(p)
 
-    # -- panel (notebook only; the CLI says so) ---------------------------------------------
-    p = _verb(sub, "panel", "panel:show", "show the widget panel (in a notebook)")
-    p.add_argument("target", metavar="TARGET", nargs="?")
-
-    return parser
-
-
-def parse(argv: Sequence[str], prog: str = PROG) -> argparse.Namespace:
-    return build_parser(prog).parse_args(list(argv))

@@ -23,7 +23,7 @@ class ExpiriesHandler(APIHandler):
     def get(self) -> None:
         # Imported per request, not at server start: the history module (and SQLite file)
         # must not slow down or break JupyterLab's start-up.
-        from jupyter_mlssl.history import expiries
+        from jupyter_mlssl.store.history import expiries
 
         self.set_header("Content-Type", "application/json")
         self.set_header("Cache-Control", "no-store")

@@ -186,7 +186,7 @@ def test_status_bar_shows_the_soonest_expiry(notebook, lab, home, monkeypatch):
     # More targets in the history, as the workflow records them: the item refreshes after
     # a cell runs, amber for one expiring within 30 days, red once one has expired.
     monkeypatch.setenv("MLSSL_HOME", str(home))
-    from jupyter_mlssl import history
+    from jupyter_mlssl.store import history
 
     now = dt.datetime.now(dt.timezone.utc)
     for target, days, css, text in (

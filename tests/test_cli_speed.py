@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from jupyter_mlssl.rendering import tables_to_text
 from jupyter_mlssl.reports import Finding, Report, Severity, Table
+from jupyter_mlssl.reports.rendering import tables_to_text
 
 ROOT = Path(__file__).resolve().parent.parent
 KEPT_OUT = ["pandas", "numpy", "IPython", "ipywidgets", "jinja2", "azure"]

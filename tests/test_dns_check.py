@@ -1,4 +1,4 @@
-"""check_dns against the real loopback DNS server (jupyter_mlssl.dnsserver), via dnspython."""
+"""check_dns against the real loopback DNS server (targets/local/dnsserver.py), via dnspython."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 
 from jupyter_mlssl.cli import main
 from jupyter_mlssl.dns import check_dns
-from jupyter_mlssl.dnsserver import DnsServer, Zone
 from jupyter_mlssl.errors import InputError
+from jupyter_mlssl.targets.local.dnsserver import DnsServer, Zone
 
 
 @pytest.fixture(scope="module")
@@ -27,11 +27,11 @@ def server():
 
 
 def test_this_dns_module_uses_dnspython():
-    # jupyter_mlssl/dns.py shares its name with dnspython's package; its imports must
+    # jupyter_mlssl/dns/ shares its name with dnspython's package; its imports must
     # still reach dnspython (absolute imports), not itself.
     import dns.resolver
 
-    import jupyter_mlssl.dns as ours
+    import jupyter_mlssl.dns.check as ours
 
     assert "jupyter_mlssl" not in dns.resolver.__file__
     resolver, where = ours._resolver([("127.0.0.1", 5353)])

@@ -16,7 +16,7 @@ import dns.rcode
 import dns.rdatatype
 import pytest
 
-from jupyter_mlssl.dnsserver import DnsServer, Zone
+from jupyter_mlssl.targets.local.dnsserver import DnsServer, Zone
 
 
 def ask(server: DnsServer, name: str, rdtype: str = "A", tcp: bool = False):
@@ -115,7 +115,7 @@ def test_stop_is_prompt(zone):
 def test_module_runs_in_the_foreground_and_follows_its_file(tmp_path):
     path = tmp_path / "zone.json"  # need not exist yet
     with subprocess.Popen(
-        [sys.executable, "-m", "jupyter_mlssl.dnsserver", "--zone-file", str(path)],
+        [sys.executable, "-m", "jupyter_mlssl.targets.local.dnsserver", "--zone-file", str(path)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     ) as proc:
         _serve_and_follow(proc, path)

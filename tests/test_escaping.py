@@ -16,7 +16,7 @@ from IPython.core.error import UsageError
 
 from jupyter_mlssl.cli import main
 from jupyter_mlssl.errors import InputError, MlsslError
-from jupyter_mlssl.rendering import LINE_LIMIT, one_line, visible
+from jupyter_mlssl.reports.rendering import LINE_LIMIT, one_line, visible
 from jupyter_mlssl.widgets import Panel
 from tests.ipshell import magic, upload
 
@@ -207,9 +207,9 @@ def test_password_env_that_is_not_a_name_is_not_echoed(hostile, capsys, value):
     with pytest.raises(MlsslError) as caught:
         main_args = ["cert", "inspect", str(hostile["path"]), "--password-env", value]
         from jupyter_mlssl.commands import Context, run
-        from jupyter_mlssl.parser import parse
+        from jupyter_mlssl.parser import build_parser
 
-        run(parse(main_args), Context(environ={}))
+        run(build_parser().parse_args(main_args), Context(environ={}))
     assert value not in str(caught.value)
 
 
@@ -241,13 +241,13 @@ def _hostile_reports() -> list:
     import datetime as dt
 
     from jupyter_mlssl.certificates.report import OutputReport, WrittenFile
+    from jupyter_mlssl.change.workflow import ChangeReport, Check, Verification
     from jupyter_mlssl.dns import DnsRecord, DnsReport
-    from jupyter_mlssl.history import HistoryReport
-    from jupyter_mlssl.local import ServicesReport
     from jupyter_mlssl.probing.report import ProbeReport, ProbeResult
     from jupyter_mlssl.reports import Finding, Severity
+    from jupyter_mlssl.store.history import HistoryReport
     from jupyter_mlssl.targets.base import Change, Plan, SslSettings, TargetStatus
-    from jupyter_mlssl.workflow import ChangeReport, Check, Verification
+    from jupyter_mlssl.targets.local.verbs import ServicesReport
 
     bad = f"{SCRIPT}{BIDI}{OSC_TITLE}"
     finding = Finding("x_code", Severity.ERROR, f"server said {bad}")

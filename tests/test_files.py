@@ -7,8 +7,8 @@ import stat
 
 import pytest
 
-from jupyter_mlssl.files import private_dir, write_atomic
 from jupyter_mlssl.pki.names import is_ip_address
+from jupyter_mlssl.store.files import private_dir, write_atomic
 
 
 def test_write_atomic_sets_mode_and_replaces(tmp_path):

@@ -22,8 +22,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from IPython.core.error import UsageError
 
+from jupyter_mlssl.change.settings_yaml import MAX_BYTES, parse
 from jupyter_mlssl.cli import main
-from jupyter_mlssl.settings_yaml import MAX_BYTES, parse
 
 LIMIT_S = 2.0
 MAX_MESSAGE = 300

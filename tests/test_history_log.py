@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from jupyter_mlssl import history
+from jupyter_mlssl.store import history
 
 
 def test_record_and_read_back_newest_first():

@@ -18,9 +18,9 @@ import sys
 import time
 from pathlib import Path
 
-from jupyter_mlssl import history
-from jupyter_mlssl.settings import settings_from_options
-from jupyter_mlssl.workflow import change
+from jupyter_mlssl.change.settings import settings_from_options
+from jupyter_mlssl.change.workflow import change
+from jupyter_mlssl.store import history
 from tests.localtarget import deployed
 
 ROOT = Path(__file__).resolve().parent.parent

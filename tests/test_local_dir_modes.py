@@ -9,8 +9,8 @@ import stat
 import sys
 from pathlib import Path
 
-from jupyter_mlssl.settings import settings_from_options
-from jupyter_mlssl.workflow import change
+from jupyter_mlssl.change.settings import settings_from_options
+from jupyter_mlssl.change.workflow import change
 from tests.localtarget import deployed
 
 _SEEN: list[tuple[str, int]] = []

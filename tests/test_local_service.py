@@ -16,7 +16,7 @@ import pytest
 
 from jupyter_mlssl import local
 from jupyter_mlssl.errors import InputError, OperationError
-from jupyter_mlssl.targets import connect
+from jupyter_mlssl.targets import open_target as connect
 from jupyter_mlssl.targets.base import SslSettings
 from jupyter_mlssl.targets.local.processes import pid_alive
 from jupyter_mlssl.targets.local.service import build_context
@@ -225,7 +225,7 @@ def test_stop_ends_the_process_group(tmp_path):
     assert "stopped" in report.summary()
     assert not pid_alive(pid)
     assert not local_service_dir("short").exists()
-    assert local.list().services == []
+    assert local.services().services == []
     from jupyter_mlssl.targets.local.processes import group_alive
 
     assert not group_alive(pid)

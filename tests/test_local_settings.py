@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from jupyter_mlssl.change.settings import settings_from_options
 from jupyter_mlssl.errors import InputError
 from jupyter_mlssl.secrets import Secret
-from jupyter_mlssl.settings import settings_from_options
 from jupyter_mlssl.targets.base import SslSettings
 
 AUTO = SslSettings(status="Auto", leaf_domain_label="contoso")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from IPython.core.error import UsageError
 
+from jupyter_mlssl.change.settings_yaml import parse
 from jupyter_mlssl.errors import InputError
-from jupyter_mlssl.settings_yaml import parse
 
 KEY_HEADER = "-----BEGIN " + "PRIVATE KEY-----"
 

@@ -11,7 +11,8 @@ from IPython.core.error import UsageError
 from traitlets.config import Config
 
 from jupyter_mlssl.errors import InputError
-from jupyter_mlssl.magics import MlsslMagic, Scrubber
+from jupyter_mlssl.magics import MlsslMagic
+from jupyter_mlssl.secrets import Scrubber
 from tests.ipshell import magic, shell
 
 # Built at run time so no tracked file holds a PEM private-key header.

@@ -85,7 +85,7 @@ def test_runs_top_to_bottom_and_cleans_up(notebook, tmp_path, mlssl_home, monkey
     text = "\n".join(outputs_text(c) for c in nb.cells)
     assert KEY_MARKER not in text, "a private key reached a cell output"
     assert "Traceback" not in text
-    left = local.list().services
+    left = local.services().services
     if left:  # stop them for the next test, then fail: the notebook must do it itself
         local.stop_all()
     assert left == [], f"{notebook.name} left local services running: {left}"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from jupyter_mlssl import history
+from jupyter_mlssl.store import history
 from tests.jupyterlab_server import LabServer, running_lab
 
 pytestmark = pytest.mark.slow

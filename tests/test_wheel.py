@@ -57,6 +57,7 @@ def test_wheel_carries_the_prebuilt_extension_and_server_config(wheel):
                for n in names)
     assert f"{data}/data/etc/jupyter/jupyter_server_config.d/jupyter_mlssl.json" in names
     assert "jupyter_mlssl/server_extension.py" in names
+    assert "jupyter_mlssl/py.typed" in names  # the typed API is typed for users too (PEP 561)
     assert not [n for n in names if "node_modules" in n or n.endswith((".ts", ".pem", ".key"))]
 
 

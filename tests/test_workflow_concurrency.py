@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 
-from jupyter_mlssl import history
+from jupyter_mlssl.store import history
 from jupyter_mlssl.targets.local import store
 
 

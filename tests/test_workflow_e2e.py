@@ -11,15 +11,15 @@ import ssl
 
 import pytest
 
-from jupyter_mlssl import history
+from jupyter_mlssl.change.settings import settings_from_options
+from jupyter_mlssl.change.workflow import change
 from jupyter_mlssl.cli import main
 from jupyter_mlssl.dns import check_dns
 from jupyter_mlssl.errors import ConfirmationRequired
 from jupyter_mlssl.probing import probe
-from jupyter_mlssl.settings import settings_from_options
+from jupyter_mlssl.store import history
 from jupyter_mlssl.targets.base import SslSettings
 from jupyter_mlssl.targets.local import nameserver
-from jupyter_mlssl.workflow import change
 
 AUTO_NAME = re.compile(r"^iris[a-z0-9]{6}\.local\.mlssl\.test$")
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from jupyter_mlssl import history
+from jupyter_mlssl.change.workflow import change
 from jupyter_mlssl.probing import probe
+from jupyter_mlssl.store import history
 from jupyter_mlssl.targets.base import SslSettings
-from jupyter_mlssl.workflow import change
 
 
 def custom(pki, name: str, *, cert_names: list[str] | None = None, root=None):

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from jupyter_mlssl.errors import ConfirmationRequired, InputError
+from jupyter_mlssl.errors import InputError
 
 
 def _no_progress(message: str) -> None:
@@ -36,17 +36,9 @@ class Context:
     cell: str | None = None
     defaults: dict[str, Any] = field(default_factory=dict)
 
-    def require_confirmation(self, question: str, yes: bool) -> None:
-        if yes:
-            return
-        if self.confirm is None:
-            raise ConfirmationRequired(f"{question} Add --yes to confirm.")
-        if not self.confirm(question):
-            raise ConfirmationRequired("Not confirmed; nothing was changed.")
-
-    def connect(self, target_id: str) -> Any:
+    def target(self, target_id: str) -> Any:
         """The target, with the face's credential and cloud (``%config MlsslMagic``) for Azure."""
-        from jupyter_mlssl import connect
+        from jupyter_mlssl.change.targets import open_for_change
 
         arm_endpoint = self.defaults.get("arm_endpoint")
         credential = self.defaults.get("credential_object")
@@ -55,10 +47,10 @@ class Context:
             try:
                 from jupyter_mlssl.targets.azure.credentials import cloud_for, credential_for
             except ImportError:
-                credential = None  # targets.connect names the missing extra
+                credential = None  # targets.open_target names the missing extra
             else:
                 credential = credential_for(str(kind).replace("_", "-"), cloud_for(arm_endpoint))
-        return connect(target_id, credential=credential, arm_endpoint=arm_endpoint)
+        return open_for_change(target_id, credential=credential, arm_endpoint=arm_endpoint)
 
     def password(self, var: str | None) -> bytes | None:
         """The password held in environment variable ``var`` (never taken from argv)."""

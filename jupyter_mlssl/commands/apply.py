@@ -17,12 +17,12 @@ from jupyter_mlssl.commands import Context
 from jupyter_mlssl.errors import InputError
 
 if TYPE_CHECKING:
-    from jupyter_mlssl.settings_yaml import DesiredOptions
+    from jupyter_mlssl.change.settings_yaml import DesiredOptions
 
 
 def read_options(args: argparse.Namespace, ctx: Context) -> DesiredOptions:
     """The checked YAML from the cell body or ``--file`` (exactly one of them)."""
-    from jupyter_mlssl import settings_yaml
+    from jupyter_mlssl.change import settings_yaml
 
     cell = ctx.cell if ctx.cell is not None and ctx.cell.strip() else None
     if cell is not None and args.file:
@@ -48,7 +48,7 @@ def read_settings_file(path: Path, shown: str) -> str:
     import os
     import stat
 
-    from jupyter_mlssl.settings_yaml import MAX_BYTES
+    from jupyter_mlssl.change.settings_yaml import MAX_BYTES
 
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
@@ -131,10 +131,10 @@ def apply(args: argparse.Namespace, ctx: Context) -> Any:
     _check_files(options)
     password = ctx.password(options.password_env)
 
-    from jupyter_mlssl.settings import settings_from_options
-    from jupyter_mlssl.workflow import change, plan_change
+    from jupyter_mlssl.change.settings import settings_from_options
+    from jupyter_mlssl.change.workflow import change, plan_change
 
-    target = ctx.connect(args.target)
+    target = ctx.target(args.target)
     current = target.status().ssl
     try:
         desired = settings_from_options(

@@ -1,6 +1,6 @@
 """``mlssl status | enable | update | disable | history TARGET``: any target, one workflow.
 
-Handlers turn flags into :class:`SslSettings` (``jupyter_mlssl.settings``, validated the way
+Handlers turn flags into :class:`SslSettings` (``jupyter_mlssl.change.settings``, validated the way
 azureml-core does), then let ``workflow.change`` plan, confirm, apply, verify and record.
 """
 
@@ -14,10 +14,10 @@ from jupyter_mlssl.reports import Report
 
 
 def status(args: argparse.Namespace, ctx: Context) -> Report:
-    from jupyter_mlssl import history as audit
     from jupyter_mlssl.reports import Finding, Severity
+    from jupyter_mlssl.store import history as audit
 
-    target = ctx.connect(args.target)
+    target = ctx.target(args.target)
     audit.reconcile()  # a change whose process was killed is recorded as interrupted first
     report = target.status()
     last = audit.entries(target=target.id, limit=1).entries
@@ -32,10 +32,10 @@ def status(args: argparse.Namespace, ctx: Context) -> Report:
 
 
 def _change(args: argparse.Namespace, ctx: Context, action: str) -> Report:
-    from jupyter_mlssl.settings import settings_from_options
-    from jupyter_mlssl.workflow import change
+    from jupyter_mlssl.change.settings import settings_from_options
+    from jupyter_mlssl.change.workflow import change
 
-    target = ctx.connect(args.target)
+    target = ctx.target(args.target)
     disable = action == "disable"
     renew = bool(getattr(args, "renew", False))
     current = target.status().ssl if renew else None
@@ -75,12 +75,12 @@ def disable(args: argparse.Namespace, ctx: Context) -> Report:
 
 
 def history(args: argparse.Namespace, ctx: Context) -> Any:
-    from jupyter_mlssl import history as audit
     from jupyter_mlssl.errors import MlsslError
+    from jupyter_mlssl.store import history as audit
 
     target_id = args.target
     try:  # a stopped (deleted) local service still has its history: do not insist it exists
-        target_id = ctx.connect(args.target).id
+        target_id = ctx.target(args.target).id
     except MlsslError:
         pass
     return audit.entries(target=target_id, limit=args.limit)

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from jupyter_mlssl.errors import InputError
-from jupyter_mlssl.files import write_atomic
 from jupyter_mlssl.secrets import Secret
+from jupyter_mlssl.store.files import write_atomic
 
 if TYPE_CHECKING:
     from cryptography import x509

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from jupyter_mlssl.errors import InputError
+from jupyter_mlssl.errors import InputError, UnknownTargetError
 from jupyter_mlssl.targets.base import Target
 
 LOCAL_SCHEME = "local://"
 
 
-def connect(target: str, *, credential: Any = None, arm_endpoint: str | None = None,
-            observe: Any = None) -> Target:
+def open_target(target: str, *, credential: Any = None, arm_endpoint: str | None = None,
+                observe: Any = None) -> Target:
     """Resolve a target id (``local://NAME`` or an ARM resource id) to a :class:`Target`.
 
     ``observe(url, resolve=..., timeout=...) -> dict`` reads a live endpoint's certificate
@@ -25,17 +25,13 @@ def connect(target: str, *, credential: Any = None, arm_endpoint: str | None = N
         return LocalTarget.from_id(target)
     if target.lower().startswith("/subscriptions/"):
         try:
-            from jupyter_mlssl.targets.azure import connect as azure_connect
+            from jupyter_mlssl.targets.azure import open_azure_target
         except ImportError as exc:  # the azure extra is not installed
             raise InputError(
                 f"{target}: Azure targets need the Azure SDKs: pip install 'jupyter-mlssl[azure]'"
                 f" ({exc.name} is missing)"
             ) from None
         options = {"observe": observe} if observe is not None else {}
-        return azure_connect(target, credential=credential, arm_endpoint=arm_endpoint,
-                             **options)
-    raise InputError(
-        f"{target or '(empty)'}: not a target; use local://NAME or an ARM resource id "
-        "such as /subscriptions/<sub>/resourceGroups/<rg>/providers/"
-        "Microsoft.MachineLearningServices/workspaces/<ws>/computes/<name>"
-    )
+        return open_azure_target(target, credential=credential, arm_endpoint=arm_endpoint,
+                                 **options)
+    raise UnknownTargetError(target)

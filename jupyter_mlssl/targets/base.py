@@ -3,7 +3,7 @@
 A *target* is a deployed model service whose TLS settings this tool changes: the local
 target (``local://NAME``) or an Azure one (AKS compute, ACI service, Kubernetes extension,
 managed online endpoint). Each implements :class:`Target`; the workflow
-(``jupyter_mlssl.workflow``) drives them all the same way: ``plan`` -> ``apply`` ->
+(``jupyter_mlssl.change.workflow``) drives them all the same way: ``plan`` -> ``apply`` ->
 ``Operation.wait`` -> verify against ``endpoint`` -> ``rollback`` on failure.
 
 ``SslSettings`` mirrors Azure ML's ``SslConfiguration`` (status Enabled / Disabled / Auto,
@@ -18,6 +18,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
+from jupyter_mlssl.errors import SettingsError
 from jupyter_mlssl.reports import Finding, Report, Severity, Table, findings_tables
 from jupyter_mlssl.secrets import Secret
 
@@ -46,7 +47,8 @@ class SslSettings:
 
     def __post_init__(self) -> None:
         if self.status not in ("Enabled", "Disabled", "Auto"):
-            raise ValueError(f"status must be Enabled, Disabled or Auto, not {self.status!r}")
+            raise SettingsError("status", self.status, "status must be Enabled, Disabled or Auto,"
+                                f" not {self.status!r}")
         if self.key is not None and not isinstance(self.key, Secret):
             object.__setattr__(self, "key", Secret(self.key))
 
@@ -92,7 +94,7 @@ def change_action(current: SslSettings, desired: SslSettings) -> Action:
 
 
 @dataclass(frozen=True)
-class Endpoint:
+class ServiceAddress:
     """Where and how to check a target from the outside (DNS + HTTPS probe).
 
     ``resolve`` entries are curl-style ``HOST:PORT:ADDRESS`` for names that public DNS does
@@ -324,7 +326,7 @@ class Target(Protocol):
         """Restore the settings the target had before ``plan`` was applied."""
         ...
 
-    def endpoint(self, status: TargetStatus) -> Endpoint:
+    def endpoint(self, status: TargetStatus) -> ServiceAddress:
         """How to check the service from outside, as ``status`` says it should now answer."""
         ...
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import ipywidgets as w
 
-from jupyter_mlssl.magics import Scrubber
+from jupyter_mlssl.secrets import Scrubber
 from jupyter_mlssl.widgets.base import PanelContext, report_status, show
 from jupyter_mlssl.widgets.certificate import CertificateTab
 from jupyter_mlssl.widgets.change import ChangeTab

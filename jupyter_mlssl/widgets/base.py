@@ -51,9 +51,9 @@ def target_options(extra: list[str] | tuple[str, ...] = ()) -> list[str]:
     """Local targets (``local://NAME``) and the configured ones, without duplicates."""
     names: list[str] = []
     try:
-        from jupyter_mlssl import local
+        from jupyter_mlssl.targets.local import verbs as local
 
-        listed = local.list()
+        listed = local.services()
     except Exception:  # a broken service directory must not keep the panel from opening
         log.warning("jupyter-mlssl panel: could not list local services", exc_info=True)
         listed = None
@@ -64,7 +64,7 @@ def target_options(extra: list[str] | tuple[str, ...] = ()) -> list[str]:
 
 
 def _local_names(listed: Any) -> list[str]:
-    """Names from ``local.list()``: a report with rows, or an iterable of names/records."""
+    """Names from ``local.services()``: a report with rows, or an iterable of names/records."""
     if listed is None:
         return []
     for attr in ("services", "targets", "entries", "items", "rows"):
@@ -172,7 +172,7 @@ class PanelContext:
 
     def target(self) -> Target:
         """The picked target, connected with the panel's credential (device code shown here)."""
-        from jupyter_mlssl import connect
+        from jupyter_mlssl.change.targets import open_for_change
 
         target_id = self.target_id
         if not target_id:
@@ -180,7 +180,7 @@ class PanelContext:
         credential = None
         if target_id.lower().startswith("/subscriptions/"):
             credential = self.signin.credential(self.credential, self.arm_endpoint)
-        return connect(target_id, credential=credential, arm_endpoint=self.arm_endpoint)
+        return open_for_change(target_id, credential=credential, arm_endpoint=self.arm_endpoint)
 
 
 def _input_error(message: str) -> MlsslError:

@@ -107,7 +107,7 @@ class ChangeTab:
 
     def desired(self, current: SslSettings, *, disable: bool = False) -> SslSettings:
         """The settings the inputs ask for (keys pass as bytes, never through a widget)."""
-        from jupyter_mlssl.settings import settings_from_options
+        from jupyter_mlssl.change.settings import settings_from_options
 
         if disable:
             return settings_from_options(disable=True, current=current)
@@ -154,7 +154,7 @@ class ChangeTab:
         target = self.context.target()
         current = target.status().ssl
         desired = self.desired(current, disable=disable)
-        from jupyter_mlssl.workflow import plan_change
+        from jupyter_mlssl.change.workflow import plan_change
 
         # The same plan the workflow makes (with the certificate's inspection findings).
         plan = plan_change(target, desired, ca_bundle=self.context.ca_bundle)
@@ -217,7 +217,7 @@ class ChangeTab:
         self.context.say("Nothing was changed.")
 
     def _run(self, planned: Planned) -> Any:
-        from jupyter_mlssl.workflow import change
+        from jupyter_mlssl.change.workflow import change
 
         self.planned = None  # a plan is applied once
         out = self.out

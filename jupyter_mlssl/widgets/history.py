@@ -26,7 +26,7 @@ class HistoryTab:
     def on_refresh(self, _button: Any = None) -> Any:
         report = None
         with self.context.busy("Reading history"):
-            from jupyter_mlssl.history import entries
+            from jupyter_mlssl.store.history import entries
 
             report = entries(self.context.target_id or None, limit=self.limit.value)
             show(self.out, report)

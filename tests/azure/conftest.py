@@ -76,14 +76,14 @@ FAST = {
 @pytest.fixture
 def connect(fake, arm_pki, credential):
     """``connect(target_id, **options)`` against the fake server with fast retries."""
-    from jupyter_mlssl.targets.azure import connect as azure_connect
+    from jupyter_mlssl.targets.azure import open_azure_target
 
     def _connect(target_id: str, **options: Any):
         from jupyter_mlssl.probing import certificate_facts
 
         opts = {**FAST, "connection_verify": arm_pki.ca_file, "observe": certificate_facts,
                 **options}
-        return azure_connect(target_id, credential=credential, arm_endpoint=fake.base, **opts)
+        return open_azure_target(target_id, credential=credential, arm_endpoint=fake.base, **opts)
 
     return _connect
 

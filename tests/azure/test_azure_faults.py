@@ -32,7 +32,7 @@ def test_401_says_sign_in_again(fake, connect):
 def test_missing_token_is_401_from_the_server(fake, arm_pki):
     from azure.core.credentials import AccessToken
 
-    from jupyter_mlssl.targets.azure import connect
+    from jupyter_mlssl.targets.azure import open_azure_target as connect
 
     class WrongToken:
         def get_token(self, *scopes, **kw):
@@ -53,6 +53,10 @@ def test_403_on_put_names_the_permission(fake, connect):
     text = one_line(err)
     assert "permission denied (403 AuthorizationFailed)" in text
     assert "'Microsoft.MachineLearningServices/workspaces/computes/write'" in text
+    from jupyter_mlssl.errors import RemoteError
+
+    assert isinstance(err.value, RemoteError) and err.value.status == 403
+    assert err.value.code == "forbidden" and err.value.operation
 
 
 @pytest.mark.parametrize(
@@ -201,7 +205,7 @@ def test_service_echoing_the_key_is_scrubbed(fake, connect, custom_cert):
 def test_credential_failure(fake, arm_pki):
     from azure.core.exceptions import ClientAuthenticationError
 
-    from jupyter_mlssl.targets.azure import connect
+    from jupyter_mlssl.targets.azure import open_azure_target as connect
 
     class NoLogin:
         def get_token(self, *scopes, **kw):
@@ -215,7 +219,7 @@ def test_credential_failure(fake, arm_pki):
 
 def test_untrusted_tls_then_requests_ca_bundle(fake, credential, arm_pki, no_ca_env,
                                                monkeypatch):
-    from jupyter_mlssl.targets.azure import connect
+    from jupyter_mlssl.targets.azure import open_azure_target as connect
 
     target = connect(fake.compute_id(), credential=credential, arm_endpoint=fake.base,
                      retry_total=0)

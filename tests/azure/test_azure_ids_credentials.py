@@ -67,8 +67,8 @@ def test_parse_errors_are_one_line_and_name_the_segment(target_id, says):
 
 
 def test_connect_dispatch_from_the_package(fake, credential):
-    """``jupyter_mlssl.targets.connect`` hands ARM ids to the Azure package."""
-    from jupyter_mlssl.targets import connect
+    """``jupyter_mlssl.targets.open_target`` hands ARM ids to the Azure package."""
+    from jupyter_mlssl.targets import open_target as connect
     from jupyter_mlssl.targets.azure.aks import AksComputeTarget
 
     target = connect(fake.compute_id(), credential=credential, arm_endpoint=fake.base)
@@ -131,7 +131,7 @@ def test_credential_by_name():
 
 
 def test_connect_without_credential_uses_default_chain(fake):
-    from jupyter_mlssl.targets.azure import connect
+    from jupyter_mlssl.targets.azure import open_azure_target as connect
 
     target = connect(fake.compute_id(), arm_endpoint=fake.base)
     assert type(target.clients.credential).__name__ == "DefaultAzureCredential"

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-pytest.importorskip("jupyter_mlssl.workflow")
+pytest.importorskip("jupyter_mlssl.change.workflow")
 
-from jupyter_mlssl import history, workflow
+from jupyter_mlssl.change import workflow
+from jupyter_mlssl.store import history
 from jupyter_mlssl.targets.base import SslSettings
 
 

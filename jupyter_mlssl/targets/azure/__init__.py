@@ -1,9 +1,10 @@
 """Azure targets: v1 AKS inference clusters, v1 ACI web services, the Azure ML Kubernetes
 extension (v2 Kubernetes online endpoints) and online endpoints.
 
-``connect`` turns a portal ARM id into one of them; see ``resource_id`` for the id forms and
-docs/azure-notes.md for the calls. Needs the ``azure`` extra (azure-core, azure-identity and the
-management SDKs); everything is imported when ``connect`` runs, never at package import.
+``open_azure_target`` turns a portal ARM id into one of them; see ``resource_id`` for the id
+forms and docs/azure-notes.md for the calls. Needs the ``azure`` extra (azure-core,
+azure-identity and the management SDKs); everything is imported when ``open_azure_target``
+runs, never at package import.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from typing import Any
 
 from jupyter_mlssl.targets.base import Target
 
-__all__ = ["connect"]
+__all__ = ["open_azure_target"]
 
 
-def connect(
+def open_azure_target(
     target_id: str,
     *,
     credential: Any = None,

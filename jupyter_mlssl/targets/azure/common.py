@@ -23,9 +23,9 @@ from jupyter_mlssl.targets.azure.faults import Call, translate
 from jupyter_mlssl.targets.azure.resource_id import ResourceRef
 from jupyter_mlssl.targets.base import (
     Change,
-    Endpoint,
     Plan,
     ProgressCallback,
+    ServiceAddress,
     SslSettings,
     TargetStatus,
 )
@@ -61,7 +61,7 @@ class AzureTarget:
         """A no-op: see the module docstring (optimistic check in ``apply`` instead)."""
         yield
 
-    def endpoint(self, status: TargetStatus) -> Endpoint:
+    def endpoint(self, status: TargetStatus) -> ServiceAddress:
         """Where clients reach the service, as ``status`` says it answers.
 
         With a custom name (``cname``) the URL uses that name, since that is what clients
@@ -91,7 +91,7 @@ class AzureTarget:
                 and target.hostname == status.fqdn.lower() and not is_ip_address(status.fqdn)):
             default = 443 if target.scheme == "https" else 80
             resolve = (f"{status.fqdn}:{target.port or default}:{status.address}",)
-        return Endpoint(
+        return ServiceAddress(
             url=url,
             hostname=status.fqdn,
             expected_address=status.address,

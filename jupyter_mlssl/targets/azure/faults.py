@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from jupyter_mlssl.errors import InputError, MlsslError, OperationError
+from jupyter_mlssl.errors import InputError, MlsslError, OperationError, RemoteError
 from jupyter_mlssl.targets.azure.resource_id import ResourceRef
 
 _PEM = re.compile(r"-----BEGIN [A-Z0-9 ]+-----.*?(-----END [A-Z0-9 ]+-----|$)", re.S)
@@ -140,39 +140,32 @@ def _http(exc: Any, call: Call) -> MlsslError:
     said = f"{code}: {message}" if code and message else (message or code or str(exc.reason))
     state = _lro_state(response)
     if state is not None:
-        return OperationError(
+        return RemoteError(
+            status, call.action,
             f"{call.action}: the operation ended {state}: {said}; run `mlssl status {ref.id}`"
             " to see which settings are in place",
             code=f"lro_{state.lower()}",
         )
     if status == 401:
-        return OperationError(
+        return RemoteError(
+            status, call.action,
             f"{call.action}: Azure rejected the credential (401 {code or 'Unauthorized'}); sign"
             f" in again with an identity of the tenant that owns subscription"
             f" '{ref.subscription}'",
             code="unauthorized",
         )
     if status == 403:
-        return OperationError(
+        return RemoteError(
+            status, call.action,
             f"{call.action}: permission denied (403 {code or 'Forbidden'}); your identity"
             f" needs '{call.permission}' on {ref.id} (for example the Contributor role)",
             code="forbidden",
         )
     if status == 404:
-        part = call.part
-        if code in ("SubscriptionNotFound", "InvalidSubscriptionId"):
-            part = "subscription"
-        elif code == "ResourceGroupNotFound":
-            part = "resource_group"
-        elif code == "ParentResourceNotFound":
-            part = ref.parent
-        return InputError(
-            f"{ref.id}: {ref.part(part)} was not found (404 {code or 'NotFound'}); check that"
-            " part of the id",
-            code="not_found",
-        )
+        return _not_found(call, code)
     if status == 409:
-        return OperationError(
+        return RemoteError(
+            status, call.action,
             f"{call.action}: refused with 409 ({said}); another operation is probably running"
             " on it: wait for it to finish, then try again",
             code="conflict",
@@ -180,7 +173,8 @@ def _http(exc: Any, call: Call) -> MlsslError:
     if status == 429:
         after = response.headers.get("Retry-After") if response.headers else None
         when = f"retry after {after} s" if after else "retry in a minute"
-        return OperationError(
+        return RemoteError(
+            status, call.action,
             f"{call.action}: Azure is throttling requests (429) even after retries; {when}",
             code="throttled",
         )
@@ -190,10 +184,29 @@ def _http(exc: Any, call: Call) -> MlsslError:
             if call.write
             else "; try again later"
         )
-        return OperationError(
+        return RemoteError(
+            status, call.action,
             f"{call.action}: Azure failed with {status} ({said}) after retries{tail}",
             code="server_error",
         )
-    return OperationError(
+    return RemoteError(
+        status, call.action,
         f"{call.action}: Azure refused the request ({status} {said})", code=f"http_{status}"
+    )
+
+
+def _not_found(call: Call, code: str | None) -> InputError:
+    """A 404 names the part of the id that does not exist: the user's to fix."""
+    ref = call.ref
+    part = call.part
+    if code in ("SubscriptionNotFound", "InvalidSubscriptionId"):
+        part = "subscription"
+    elif code == "ResourceGroupNotFound":
+        part = "resource_group"
+    elif code == "ParentResourceNotFound":
+        part = ref.parent
+    return InputError(
+        f"{ref.id}: {ref.part(part)} was not found (404 {code or 'NotFound'}); check that"
+        " part of the id",
+        code="not_found",
     )

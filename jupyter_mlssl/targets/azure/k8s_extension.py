@@ -34,6 +34,7 @@ when the extension has one of those features on, and otherwise sends only the tw
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from typing import Any
 
 from jupyter_mlssl.errors import InputError, MlsslError
@@ -183,28 +184,7 @@ class K8sExtensionTarget(AzureTarget):
                   " clusters; rotate with `mlssl update` and new files")
         secret = config.get("sslSecret")
         if desired.status == "Enabled":
-            if not desired.cname:
-                error("no_cname", "the Azure ML extension requires --cname (sslCname) for HTTPS")
-            if bool(desired.cert_pem) != bool(desired.key):
-                error("cname_cert_key", "give --cert and --key together")
-            elif not desired.cert_pem and not secret:
-                error("cname_cert_key", "give --cert, --key and --cname (the extension has no"
-                      " sslSecret to fall back on)")
-            if desired.cert_pem and secret:
-                error("ssl_secret_in_use", f"the extension takes its certificate from the"
-                      f" Kubernetes secret '{secret}': update that secret (keys cert.pem, key.pem)"
-                      " in namespace azureml and run `mlssl update` without --cert/--key")
-            if desired.cert_pem:
-                on = [label for key, label in PROTECTED_FEATURES.items() if _true(config.get(key))]
-                if on:
-                    error("protected_settings", "uploading a certificate replaces all protected"
-                          f" settings, and this extension keeps secrets for {', '.join(on)} that"
-                          " Azure does not return; use `az k8s-extension update` (it re-adds"
-                          " them) or a Kubernetes secret (sslSecret)")
-                else:
-                    notes.append("the certificate travels in protected settings, which replace"
-                                 " the existing protected map; none of relay, Service Bus or Log"
-                                 " Analytics is enabled, so nothing else is kept there")
+            _check_enabled(desired, config, secret, error, notes)
         findings.append(Finding(
             "endpoints_affected", Severity.WARNING,
             "this changes the azureml-fe router of the whole cluster: every live online"
@@ -290,3 +270,30 @@ def patch_body(desired: SslSettings, config: dict) -> dict:
 
 def _tls_config(config: dict) -> dict:
     return {k: config.get(k) for k in TLS_KEYS}
+
+
+def _check_enabled(desired: SslSettings, config: dict[str, Any], secret: Any,
+                   error: Callable[[str, str], None], notes: list[str]) -> None:
+    """What the extension needs to turn TLS on: a cname, and a certificate it can keep."""
+    if not desired.cname:
+        error("no_cname", "the Azure ML extension requires --cname (sslCname) for HTTPS")
+    if bool(desired.cert_pem) != bool(desired.key):
+        error("cname_cert_key", "give --cert and --key together")
+    elif not desired.cert_pem and not secret:
+        error("cname_cert_key", "give --cert, --key and --cname (the extension has no"
+              " sslSecret to fall back on)")
+    if desired.cert_pem and secret:
+        error("ssl_secret_in_use", f"the extension takes its certificate from the"
+              f" Kubernetes secret '{secret}': update that secret (keys cert.pem, key.pem)"
+              " in namespace azureml and run `mlssl update` without --cert/--key")
+    if desired.cert_pem:
+        on = [label for key, label in PROTECTED_FEATURES.items() if _true(config.get(key))]
+        if on:
+            error("protected_settings", "uploading a certificate replaces all protected"
+                  f" settings, and this extension keeps secrets for {', '.join(on)} that"
+                  " Azure does not return; use `az k8s-extension update` (it re-adds"
+                  " them) or a Kubernetes secret (sslSecret)")
+        else:
+            notes.append("the certificate travels in protected settings, which replace"
+                         " the existing protected map; none of relay, Service Bus or Log"
+                         " Analytics is enabled, so nothing else is kept there")

@@ -151,24 +151,36 @@ def parse(target_id: str) -> ResourceRef:
     rest = segs[8:]
 
     if namespace.lower() == ML_NAMESPACE.lower():
-        if rtype.lower() != "workspaces":
-            raise InputError(
-                f"{raw}: '{namespace}/{rtype}' is not a workspace; {FORMS}"
-            )
-        if len(rest) != 2:
-            raise InputError(
-                f"{raw}: a workspace id alone is not a target; add /computes/<name>, "
-                f"/services/<name> or /onlineEndpoints/<name>"
-            )
-        child, name = rest
-        kind = WORKSPACE_CHILDREN.get(child.lower())
-        if kind is None:
-            raise InputError(
-                f"{raw}: '{child}' is not a deployment type; use computes (AKS inference "
-                "cluster), services (ACI web service) or onlineEndpoints"
-            )
-        return ResourceRef(raw, kind, sub, rg, workspace=rname, name=name)
+        return _workspace_child(raw, sub, rg, namespace, rtype, rname, rest)
+    return _cluster_extension(raw, sub, rg, namespace, rtype, rname, rest)
 
+
+def _workspace_child(raw: str, sub: str, rg: str, namespace: str, rtype: str, rname: str,
+                     rest: list[str]) -> ResourceRef:
+    """``.../workspaces/<ws>/{computes|services|onlineEndpoints}/<name>``."""
+    if rtype.lower() != "workspaces":
+        raise InputError(
+            f"{raw}: '{namespace}/{rtype}' is not a workspace; {FORMS}"
+        )
+    if len(rest) != 2:
+        raise InputError(
+            f"{raw}: a workspace id alone is not a target; add /computes/<name>, "
+            f"/services/<name> or /onlineEndpoints/<name>"
+        )
+    child, name = rest
+    kind = WORKSPACE_CHILDREN.get(child.lower())
+    if kind is None:
+        raise InputError(
+            f"{raw}: '{child}' is not a deployment type; use computes (AKS inference "
+            "cluster), services (ACI web service) or onlineEndpoints"
+        )
+    return ResourceRef(raw, kind, sub, rg, workspace=rname, name=name)
+
+
+def _cluster_extension(raw: str, sub: str, rg: str, namespace: str, rtype: str, rname: str,
+                       rest: list[str]) -> ResourceRef:
+    """A Kubernetes cluster, optionally ``/providers/Microsoft.KubernetesConfiguration/
+    extensions/<name>`` (the Azure ML extension)."""
     cluster = CLUSTER_TYPES.get(f"{namespace}/{rtype}".lower())
     if cluster is None:
         raise InputError(f"{raw}: '{namespace}/{rtype}' is not a deployment target; {FORMS}")

@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from jupyter_mlssl.files import private_dir
-from jupyter_mlssl.targets.local.store import file_lock, local_dir, write_atomic
+from jupyter_mlssl.store.files import private_dir, write_atomic
+from jupyter_mlssl.targets.local.store import file_lock, local_dir
 
 CA_NAME = "jupyter-mlssl local CA"
 LEAF_DAYS = 90  # what Azure's Microsoft-provided certificates and Let's Encrypt use

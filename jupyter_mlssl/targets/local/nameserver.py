@@ -2,9 +2,10 @@
 
 Local targets publish their names here, the way Azure publishes
 ``<label><6 chars>.<region>.cloudapp.azure.com``: ``<label><6 chars>.local.mlssl.test``
-pointing at 127.0.0.1. The server is ``jupyter_mlssl.dnsserver`` run as a daemon
-(``python -m jupyter_mlssl.dnsserver --zone-file F --port N``); it re-reads the zone file when
-its mtime changes, so publishing a name is an atomic rewrite of that file under a lock.
+pointing at 127.0.0.1. The server is ``jupyter_mlssl.targets.local.dnsserver`` run as a
+daemon (``python -m jupyter_mlssl.targets.local.dnsserver --zone-file F --port N``); it
+re-reads the zone file when its mtime changes, so publishing a name is an atomic rewrite of
+that file under a lock.
 
 Only names inside the local zone are published automatically. A custom ``cname`` outside it
 is the user's to point, as on Azure (the v1 article's "Update your DNS" step); until it is,
@@ -20,7 +21,7 @@ import time
 from pathlib import Path
 
 from jupyter_mlssl.errors import OperationError
-from jupyter_mlssl.files import private_dir
+from jupyter_mlssl.store.files import private_dir
 from jupyter_mlssl.targets.local.processes import child_environment, kill_group, pid_alive
 from jupyter_mlssl.targets.local.store import file_lock, local_dir, read_json, write_json
 
@@ -64,7 +65,7 @@ def _free_udp_port() -> int:
 
 def _ensure_zone_file() -> None:
     if not zone_file().exists():
-        from jupyter_mlssl.dnsserver import Zone
+        from jupyter_mlssl.targets.local.dnsserver import Zone
 
         Zone().save(zone_file())
 
@@ -91,7 +92,7 @@ def ensure_running() -> int:
             port = _free_udp_port()
             log = open(dns_dir() / "daemon.log", "ab")  # noqa: SIM115 (the child owns it)
             proc = subprocess.Popen(
-                [sys.executable, "-m", "jupyter_mlssl.dnsserver", "--zone-file",
+                [sys.executable, "-m", "jupyter_mlssl.targets.local.dnsserver", "--zone-file",
                  str(zone_file()), "--port", str(port)],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                 env=child_environment(),  # no password variables
@@ -127,7 +128,7 @@ def publish(add: dict[str, str], remove: list[str] = ()) -> None:  # type: ignor
     """Set A records ``name -> address`` and drop ``remove`` names, in one atomic rewrite."""
     if not add and not remove:
         return
-    from jupyter_mlssl.dnsserver import Zone
+    from jupyter_mlssl.targets.local.dnsserver import Zone
 
     with file_lock(dns_dir() / "zone.lock", "the local DNS zone"):
         _ensure_zone_file()

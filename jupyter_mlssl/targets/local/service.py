@@ -29,7 +29,6 @@ import json
 import os
 import pickle
 import signal
-import socket
 import socketserver
 import ssl
 import sys
@@ -39,6 +38,8 @@ import traceback
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+
+from jupyter_mlssl.targets.local.tls_context import build_context
 
 LOOPBACK = "127.0.0.1"
 MODEL_WAIT = 60.0  # seconds /score waits for the model to load
@@ -51,12 +52,6 @@ MAX_BODY = 10 * 1024 * 1024  # bytes a /score request may send: a batch of rows,
 def _log(message: str) -> None:
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     print(f"{stamp} {message}", file=sys.stderr, flush=True)
-
-
-def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    from jupyter_mlssl.files import write_atomic
-
-    write_atomic(path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode())
 
 
 def _json_default(value: Any) -> Any:
@@ -253,62 +248,6 @@ class HttpsServer(HttpServer):
                 pass
 
 
-# -- TLS contexts ----------------------------------------------------------------------------
-
-
-def build_context(cert_file: Path, key_file: Path) -> tuple[ssl.SSLContext, bytes]:
-    """A fresh server context for the chain and key, proven by a handshake with itself.
-
-    Returns the context and the DER of the leaf it serves. Raises ``ValueError`` with a
-    readable reason when the files do not make a working server (key mismatch, bad order).
-    """
-    # A bare server context: create_default_context(CLIENT_AUTH) would also load the system
-    # CA store (for client certificates, which this service does not ask for).
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    try:
-        context.load_cert_chain(str(cert_file), str(key_file))
-    except (ssl.SSLError, OSError) as exc:
-        reason = getattr(exc, "reason", None) or str(exc)
-        raise ValueError(f"the certificate and key do not load: {reason}") from None
-    leaf = _self_test(context)
-    return context, leaf
-
-
-def _self_test(server_context: ssl.SSLContext) -> bytes:
-    """Run a complete TLS handshake between the new context and a client, over a pair of
-    connected loopback sockets, before any real client sees the context."""
-    client_context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    client_context.check_hostname = False
-    client_context.verify_mode = ssl.CERT_NONE  # trust is the verifier's job; this proves the key
-    left, right = socket.socketpair()
-    left.settimeout(5)
-    right.settimeout(5)
-    errors: list[BaseException] = []
-
-    def serve() -> None:
-        try:
-            with server_context.wrap_socket(left, server_side=True):
-                pass
-        except BaseException as exc:
-            errors.append(exc)
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        with client_context.wrap_socket(right, server_hostname="self-test.invalid") as tls:
-            leaf = tls.getpeercert(binary_form=True)
-    except (ssl.SSLError, OSError) as exc:
-        raise ValueError(f"the new certificate failed a test handshake: {exc}") from None
-    finally:
-        thread.join(5)
-        left.close()
-        right.close()
-    if errors or not leaf:
-        raise ValueError(f"the new certificate failed a test handshake: {errors[:1]}")
-    return leaf
-
-
 # -- the service ----------------------------------------------------------------------------
 
 
@@ -368,7 +307,9 @@ class Service:
             self.https = None
 
     def _publish(self) -> None:
-        _write_json_atomic(
+        from jupyter_mlssl.targets.local.store import write_json
+
+        write_json(
             self.dir / "service.json",
             {
                 "pid": os.getpid(),

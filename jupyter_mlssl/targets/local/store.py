@@ -28,9 +28,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from jupyter_mlssl import files
 from jupyter_mlssl.errors import InputError, OperationError
-from jupyter_mlssl.paths import state_dir
+from jupyter_mlssl.store import files
+from jupyter_mlssl.store.paths import state_dir
 
 #: DNS-label-like names keep URLs, paths and zone names simple.
 NAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
@@ -74,11 +74,8 @@ def read_json(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
-    """Write ``data`` so readers see the old file or the new one, never a torn one."""
-    files.write_atomic(path, data, mode=mode)
 def write_json(path: Path, data: dict[str, Any]) -> None:
-    write_atomic(path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode())
+    files.write_atomic(path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode())
 
 
 def lock_timeout() -> float:

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
+from jupyter_mlssl.reports.table import Table
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -57,31 +59,6 @@ def findings_frame(findings: Iterable[Finding]) -> pd.DataFrame:
 
     rows = [f.to_dict() for f in findings]
     return pd.DataFrame(rows, columns=FINDING_COLUMNS)
-
-
-@dataclass(frozen=True)
-class Table:
-    """A captioned table as plain rows (missing cells are None): what ``__repr__`` prints."""
-
-    caption: str
-    columns: list[str]
-    rows: list[list[Any]]
-
-    @classmethod
-    def of_dicts(cls, caption: str, columns: list[str],
-                 rows: Iterable[dict[str, Any]]) -> Table:
-        return cls(caption, list(columns), [[row.get(c) for c in columns] for row in rows])
-
-    @classmethod
-    def from_frame(cls, caption: str, frame: pd.DataFrame) -> Table:
-        # pd.NA, NaT and NaN all become None, so the text shows a blank cell.
-        shown = frame.astype(object).where(frame.notna(), None)
-        return cls(caption, [str(c) for c in frame.columns], shown.values.tolist())
-
-    def to_frame(self) -> pd.DataFrame:
-        import pandas as pd
-
-        return pd.DataFrame(self.rows, columns=self.columns)
 
 
 def findings_tables(findings: Iterable[Finding]) -> list[Table]:
@@ -136,12 +113,12 @@ class Report:
 
     # -- rendering -------------------------------------------------------------------------
     def _repr_html_(self) -> str:
-        from jupyter_mlssl.rendering import tables_to_html
+        from jupyter_mlssl.reports.rendering import tables_to_html
 
         return tables_to_html(self.tables())
 
     def __repr__(self) -> str:
-        from jupyter_mlssl.rendering import tables_to_text
+        from jupyter_mlssl.reports.rendering import tables_to_text
 
         return tables_to_text(self.text_tables())
 

@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from jupyter_mlssl.paths import state_dir
 from jupyter_mlssl.reports import Report, Table
+from jupyter_mlssl.store.paths import state_dir
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -99,6 +99,7 @@ def _now() -> str:
 def _fingerprint(value: str | None) -> str | None:
     """Fingerprints only, however they were given (a PEM is reduced to one, never stored)."""
     if value and "-----BEGIN" in value:
+        # a programming error (callers pass fingerprints), not something a user can cause
         raise ValueError("history stores fingerprints, not certificates or keys")
     return value
 

@@ -74,12 +74,18 @@ def settings_from_options(
             overwrite_existing_domain=overwrite_existing_domain,
         )
 
+    return _custom(cert, key, cname, password, given)
+
+
+def _custom(cert: Source | None, key: Source | None, cname: str | None,
+            password: bytes | str | None, given: list[str]) -> SslSettings:
+    """Your own certificate: --cert, --key and --cname (or a PFX holding the key)."""
     if not given:
         raise InputError(
             "say which certificate: --leaf-domain-label L for one from the service's CA, "
             "or --cert FILE --key FILE --cname NAME for your own"
         )
-    missing = [flag for flag in custom if flag not in given]
+    missing = [flag for flag in ("--cert", "--key", "--cname") if flag not in given]
     need = (f"{', '.join(given)} also need(s) {', '.join(missing)}: a custom certificate "
             "takes --cert, --key and --cname together (or a PFX bundle holding the key as "
             "--cert, and --cname)")

@@ -4,7 +4,7 @@
     >>> local.deploy("iris", model=fitted_classifier)       # or model="model.pkl"
     >>> import jupyter_mlssl as mlssl
     >>> mlssl.connect("local://iris").status()
-    >>> local.list()
+    >>> local.services()
     >>> local.stop("iris")
 
 The service is its own process and outlives the kernel (Azure ML-style: ``GET /`` health,
@@ -17,16 +17,15 @@ PASSPHRASE or SECRET): it lives for days and its environment is readable in ``/p
 from __future__ import annotations
 
 import ast
-import builtins
 import os
 import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from jupyter_mlssl import history
 from jupyter_mlssl.errors import InputError
 from jupyter_mlssl.reports import Report, Table
+from jupyter_mlssl.store import history
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -38,27 +37,27 @@ COLUMNS = ["name", "target", "state", "pid", "scoring_uri", "https_uri", "tls", 
 class ServicesReport(Report):
     """Local scoring services: one row each."""
 
-    services: builtins.list[dict[str, Any]] = field(default_factory=builtins.list)
+    services: list[dict[str, Any]] = field(default_factory=list)
     message: str = ""
 
     title = "Local scoring services"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"services": builtins.list(self.services), "message": self.message}
+        return {"services": list(self.services), "message": self.message}
 
     def to_frame(self) -> pd.DataFrame:
         import pandas as pd
 
         return pd.DataFrame(self.services, columns=COLUMNS)
 
-    def tables(self) -> builtins.list[tuple[str, pd.DataFrame]]:
+    def tables(self) -> list[tuple[str, pd.DataFrame]]:
         if self.message and not self.services:
             import pandas as pd
 
             return [(self.title, pd.DataFrame({"message": [self.message]}))]
         return [(self.message or self.title, self.to_frame())]
 
-    def text_tables(self) -> builtins.list[Table]:  # the same tables, without pandas
+    def text_tables(self) -> list[Table]:  # the same tables, without pandas
         if self.message and not self.services:
             return [Table(self.title, ["message"], [[self.message]])]
         return [Table.of_dicts(self.message or self.title, COLUMNS, self.services)]
@@ -159,7 +158,7 @@ def stop(name: str) -> ServicesReport:
                           f"{target.id} was not running; deleted")
 
 
-def list() -> ServicesReport:
+def services() -> ServicesReport:
     """Every local service, running or not."""
     from jupyter_mlssl.targets.local import LocalTarget
 

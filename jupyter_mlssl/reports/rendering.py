@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     import pandas as pd
     from pandas.io.formats.style import Styler
 
-    from jupyter_mlssl.reports import Table
+    from jupyter_mlssl.reports.table import Table
 
 RED = "background-color: #fde2e1; color: #9b1c1c; font-weight: 600"
 AMBER = "background-color: #fef3c7; color: #92400e"
@@ -186,7 +186,7 @@ def tables_to_text(tables: list[Table] | list[tuple[str, pd.DataFrame]]) -> str:
     """Aligned text tables, the way a terminal shows them; pure Python so that the CLI
     prints without importing pandas (0.2 s of a 0.3 s run). Frames are accepted too, for
     reports that only know ``to_frame``."""
-    from jupyter_mlssl.reports import Table
+    from jupyter_mlssl.reports.table import Table
 
     parts = []
     for item in tables:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -143,6 +144,27 @@ def _check_bounds(text: str, source: str, offset: int) -> None:
                     "YAML (a control character or an unpaired surrogate); remove it")
 
 
+def _read_mapping(loader: Any, root: yaml.MappingNode, source: str,
+                  line_of: Callable[[yaml.Node], int]) -> DesiredOptions:
+    """Each ``key: value`` of ``root``, checked against the schema, in order."""
+    options = DesiredOptions(source=source)
+    for key_node, value_node in root.value:
+        line = line_of(key_node)
+        name = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+        if not isinstance(name, str) or name not in SCHEMA:
+            shown = shorten(name) if isinstance(name, str) else "(not a plain key)"
+            hint = difflib.get_close_matches(str(name)[:_SHOWN], SCHEMA, n=1)
+            fix = f"did you mean '{hint[0]}'?" if hint else "known keys: " + ", ".join(SCHEMA)
+            raise _fail(source, line, f"unknown key {shown}; {fix}")
+        if name in options.lines:
+            raise _fail(source, line, f"'{name}' given twice (first on line "
+                        f"{options.lines[name]})")
+        options.lines[name] = line
+        value = _construct(loader, name, value_node, source, line_of(value_node))
+        setattr(options, name, _check_value(name, value, source, line_of(value_node)))
+    return options
+
+
 def parse(text: str, *, source: str = "YAML", first_line: int = 1,
           base_dir: str | Path | None = None) -> DesiredOptions:
     """Check ``text`` and return its options; raise :class:`InputError` naming the line.
@@ -169,21 +191,7 @@ def parse(text: str, *, source: str = "YAML", first_line: int = 1,
         if not isinstance(root, yaml.MappingNode):
             raise _fail(source, line_of(root),
                         "expected 'key: value' lines (a mapping), e.g. 'status: enabled'")
-        options = DesiredOptions(source=source)
-        for key_node, value_node in root.value:
-            line = line_of(key_node)
-            name = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
-            if not isinstance(name, str) or name not in SCHEMA:
-                shown = shorten(name) if isinstance(name, str) else "(not a plain key)"
-                hint = difflib.get_close_matches(str(name)[:_SHOWN], SCHEMA, n=1)
-                fix = f"did you mean '{hint[0]}'?" if hint else "known keys: " + ", ".join(SCHEMA)
-                raise _fail(source, line, f"unknown key {shown}; {fix}")
-            if name in options.lines:
-                raise _fail(source, line, f"'{name}' given twice (first on line "
-                            f"{options.lines[name]})")
-            options.lines[name] = line
-            value = _construct(loader, name, value_node, source, line_of(value_node))
-            setattr(options, name, _check_value(name, value, source, line_of(value_node)))
+        options = _read_mapping(loader, root, source, line_of)
     except _Refused as exc:
         raise _fail(source, exc.mark.line + 1 + offset, exc.message) from None
     except yaml.MarkedYAMLError as exc:
