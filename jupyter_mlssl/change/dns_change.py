@@ -492,3 +492,134 @@ def _record(report: DnsChangeReport, outcome: str, message: str) -> DnsChangeRep
         message=message,
     )
     return report
+
+
+# -- TLS and DNS in one plan ----------------------------------------------------------------
+@dataclass(repr=False)
+class TlsDnsReport(Report):
+    """``enable|update TARGET ... --cname NAME --dns-zone ZONE``: both changes, one report."""
+
+    tls: Any  # ChangeReport
+    dns: DnsChangeReport
+
+    title = "TLS and DNS"
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [*self.tls.findings, *self.dns.findings]
+
+    @property
+    def outcome(self) -> str:
+        return str(self.tls.outcome)
+
+    @property
+    def exit_status(self) -> int:
+        return max(self.tls.exit_status, self.dns.exit_status)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"tls": self.tls.to_dict(), "dns": self.dns.to_dict()}
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.tls.to_frame()
+
+    def tables(self) -> list[tuple[str, pd.DataFrame]]:
+        return [*self.tls.tables(), *self.dns.tables()]
+
+    def text_tables(self) -> list[Table]:
+        return [*self.tls.text_tables(), *self.dns.text_tables()]
+
+    def summary(self) -> str:
+        return f"{self.tls.summary()}; {self.dns.summary()}"
+
+
+def change_with_dns(target: Any, desired: Any, *, zone: str, name: str | None = None,
+                    ttl: int = 300, record: str | None = None, action: str | None = None,
+                    dry_run: bool = False, yes: bool = False,
+                    confirm: Callable[[str], bool] | None = None, verify: bool = True,
+                    ca_bundle: str | None = None, progress: Callable[[str], None] | None = None,
+                    authoritative: list[str] | None = None,
+                    verify_timeout: float = VERIFY_TIMEOUT,
+                    timeout: float | None = None) -> TlsDnsReport:
+    """Plan the TLS change and the record together; apply the record, then the TLS change
+    (whose own verification then finds the name in place), then verify the record at the
+    zone's nameservers. Either failing undoes both: the record is restored, and a TLS change
+    that had been applied is rolled back through the target."""
+    from jupyter_mlssl.change.report import GOOD_OUTCOMES
+    from jupyter_mlssl.change.workflow import change
+
+    say = progress or (lambda message: None)
+    name = name or desired.cname
+    if not name:
+        raise InputError("--dns-zone needs --cname: the name to point at the service")
+    dns_plan = plan_dns(target, zone=zone, name=name, ttl=ttl, record=record,
+                        authoritative=authoritative)
+    dns_report = DnsChangeReport(target=target.id, plan=dns_plan)
+    if dns_plan.blocked or dry_run:
+        tls = change(target, desired, action=action, dry_run=True, ca_bundle=ca_bundle)
+        if dns_plan.blocked:
+            dns_report.outcome, dns_report.message = "blocked", dns_plan.summary()
+            tls.outcome, tls.message = "blocked", f"DNS: {dns_plan.summary()}"
+        else:
+            dns_report.message = "dry run: nothing was changed"
+        return TlsDnsReport(tls, dns_report)
+    replacing = [s for s in dns_plan.steps if s.before != "(none)" and s.before != s.after]
+    if replacing and not yes:
+        question = (f"point {name} at {target.id} (it now holds {replacing[0].before}) and "
+                    "change TLS?")
+        if confirm is None:
+            raise ConfirmationRequired(f"{question} Add --yes to confirm.")
+        if not confirm(question):
+            return TlsDnsReport(change(target, desired, action=action, dry_run=True),
+                                _record(dns_report, "refused", "not confirmed"))
+    done: list[DnsStep] = []
+    try:
+        for step in dns_plan.steps:
+            if step.before != step.after:
+                say(f"{step.what}: {step.before} -> {step.after}")
+                step.etag_after = step.apply() or None
+                done.append(step)
+    except MlsslError as exc:
+        message = f"{exc}; {undo_dns(done, say)}" if done else str(exc)
+        tls = change(target, desired, action=action, dry_run=True)
+        tls.outcome, tls.message = "refused", f"DNS failed first, TLS not changed: {exc}"
+        return TlsDnsReport(tls, _record(dns_report, "failed", message))
+    try:
+        tls = change(target, desired, action=action, yes=yes, confirm=confirm, verify=verify,
+                     ca_bundle=ca_bundle, progress=progress, timeout=timeout)
+    except BaseException:
+        undo_dns(done, say)
+        raise
+    if tls.outcome not in GOOD_OUTCOMES:
+        return TlsDnsReport(tls, _record(dns_report, "rolled_back",
+                                         f"TLS {tls.outcome}; {undo_dns(done, say)}"))
+    if verify:
+        for step in done:
+            ok, rows = verify_step(step, verify_timeout)
+            dns_report.checks.extend(rows)
+            if not ok:
+                undone = undo_dns(done, say)
+                _undo_tls(target, tls, say, timeout)
+                return TlsDnsReport(tls, _record(
+                    dns_report, "rolled_back",
+                    f"{step.name} does not answer {step.after} from its authoritative"
+                    f" nameservers; {undone}; TLS {tls.outcome}: {tls.message}"))
+    return TlsDnsReport(tls, _record(dns_report, "applied", "DNS points at the service"))
+
+
+def _undo_tls(target: Any, tls: Any, say: Callable[[str], None], timeout: float | None) -> None:
+    """Roll an applied TLS change back because its DNS half failed; recorded as such."""
+    from jupyter_mlssl.store import history
+
+    if tls.outcome != "applied":
+        return
+    say(f"DNS failed: rolling back the TLS change on {target.id}")
+    try:
+        restored = target.rollback(tls.plan, say).wait(timeout)
+    except MlsslError as exc:
+        tls.outcome, tls.message = "failed", f"DNS failed and the TLS rollback failed: {exc}"
+    else:
+        tls.after = restored
+        tls.outcome, tls.message = "rolled_back", "DNS failed; previous TLS settings restored"
+    history.record(target=target.id, action=f"{tls.action} (DNS failed)", outcome=tls.outcome,
+                   after_status=tls.after.ssl.status if tls.after is not None else None,
+                   message=tls.message)
