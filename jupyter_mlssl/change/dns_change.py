@@ -554,8 +554,12 @@ def change_with_dns(target: Any, desired: Any, *, zone: str, name: str | None = 
     dns_plan = plan_dns(target, zone=zone, name=name, ttl=ttl, record=record,
                         authoritative=authoritative)
     dns_report = DnsChangeReport(target=target.id, plan=dns_plan)
+    # the TLS plan first too: a blocked certificate must not leave a record behind
+    tls = change(target, desired, action=action, dry_run=True, ca_bundle=ca_bundle)
+    if tls.outcome == "blocked":
+        dns_report.outcome, dns_report.message = "refused", "TLS plan blocked: nothing changed"
+        return TlsDnsReport(tls, dns_report)
     if dns_plan.blocked or dry_run:
-        tls = change(target, desired, action=action, dry_run=True, ca_bundle=ca_bundle)
         if dns_plan.blocked:
             dns_report.outcome, dns_report.message = "blocked", dns_plan.summary()
             tls.outcome, tls.message = "blocked", f"DNS: {dns_plan.summary()}"

@@ -138,3 +138,53 @@ def test_label_taken_or_microsoft_certificate_blocks(fake, connect, net):
     assert report.outcome == "blocked" and "Microsoft-provided" in report.message
     with pytest.raises(InputError, match="not a valid DNS label"):
         plan_dns(target, label="Bad_Label")
+
+
+def _aci_with_tls(fake, connect, pki, arm_pki):
+    from jupyter_mlssl.targets.base import SslSettings
+
+    fake.add_service(publicIp="127.0.0.1", scoringUri="http://127.0.0.1:1/score")
+    target = connect(f"{fake.ws_path()}/services/svc1")
+    leaf = pki.leaf(arm_pki.root, ["www.contoso.test"], days=120)
+    desired = SslSettings(status="Enabled", cname="www.contoso.test",
+                          cert_pem=leaf.pem.decode(), key=leaf.key_pem())
+    return target, desired
+
+
+def test_tls_with_dns_zone_refused_dns_write_leaves_tls_alone(fake, connect, dns, pki,
+                                                              arm_pki):
+    from jupyter_mlssl.change.dns_change import change_with_dns
+
+    target, desired = _aci_with_tls(fake, connect, pki, arm_pki)
+    fake.inject("PUT", r"/A/www$", status=403, code="AuthorizationFailed", message="no")
+    report = change_with_dns(target, desired, zone=zone_id(), yes=True,
+                             ca_bundle=arm_pki.ca_file, authoritative=[dns.serve()],
+                             timeout=10)
+    assert report.dns.outcome == "failed" and "DNS Zone Contributor" in report.dns.message
+    assert report.tls.outcome == "refused" and report.exit_status == 1
+    assert fake.calls("PATCH") == []  # TLS never touched
+    assert fake.services["svc1"]["sslEnabled"] is False
+    assert dns.record_set("A", "www") is None
+
+
+def test_tls_with_dns_zone_failing_tls_undoes_the_record(fake, connect, dns, pki, arm_pki):
+    from jupyter_mlssl.change.dns_change import change_with_dns
+
+    target, desired = _aci_with_tls(fake, connect, pki, arm_pki)
+    dns.put_record_set("A", "www", {"TTL": 300, "ARecords": [{"ipv4Address": "198.51.100.1"}]})
+    plan = change_with_dns(target, desired, zone=zone_id(), dry_run=True,
+                           ca_bundle=arm_pki.ca_file)
+    assert plan.dns.plan.steps[0].before == "198.51.100.1"
+    assert plan.dns.plan.steps[0].after == "127.0.0.1" and not fake.calls("PUT")
+    # nothing answers HTTPS at the service: TLS verification fails and is rolled back, and so
+    # is the record, over its new etag
+    report = change_with_dns(target, desired, zone=zone_id(), yes=True,
+                             ca_bundle=arm_pki.ca_file, authoritative=[dns.serve()],
+                             timeout=10)
+    assert report.tls.outcome == "rolled_back", report.tls.message
+    assert report.dns.outcome == "rolled_back" and "restored" in report.dns.message
+    assert fake.services["svc1"]["sslEnabled"] is False
+    assert dns.record_set("A", "www")["properties"]["ARecords"] == [
+        {"ipv4Address": "198.51.100.1"}]
+    puts = [r for r in fake.requests if r.method == "PUT" and r.path.endswith("/A/www")]
+    assert len(puts) == 2 and all(p.headers.get("If-Match") for p in puts)
