@@ -111,3 +111,20 @@ def test_txt_records_are_served(local_target):  # noqa: F811
         values = ask(f"127.0.0.1:{port}", "_acme-challenge.api.contoso.test", "TXT")[0]
         time.sleep(0.1)
     assert sorted(values) == ['"tok-1"', '"tok-2"']
+
+
+def test_apply_yaml_with_dns_zone(local_target, pki, tmp_path):  # noqa: F811
+    root = pki.root()
+    leaf = pki.leaf(root, [NAME])
+    cert, key = leaf.write_cert(tmp_path / "c.pem"), leaf.write_key(tmp_path / "k.pem")
+    bundle = root.write_cert(tmp_path / "root.pem")
+    cell = (f"status: enabled\ncname: {NAME}\ncert: {cert}\nkey: {key}\n"
+            "dns_zone: local\ndns_ttl: 45\n")
+    args = build_parser().parse_args(["apply", local_target.id, "--yes",
+                                      "--ca-bundle", str(bundle)])
+    report = run(args, Context(cell=cell))
+    assert report.tls.outcome == "applied", report.tls.message
+    assert report.dns.outcome == "applied", report.dns.message
+    assert nameserver.get_records(NAME, "A") == (45, ["127.0.0.1"])
+    text = repr(report)
+    assert "dns set" in text and "authoritative" in text and "PRIVATE KEY" not in text
