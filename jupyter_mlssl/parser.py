@@ -172,6 +172,8 @@ def _add_dns_set(p: argparse.ArgumentParser) -> None:
     g.add_argument("--label", metavar="L",
                    help="AKS: the DNS label of the router's public IP (L.<region>.cloudapp."
                         "azure.com)")
+    g.add_argument("--clear-label", action="store_true",
+                   help="AKS: remove the router IP's DNS label (and its cloudapp name)")
     g.add_argument("--zone", metavar="ZONE_ID",
                    help="an Azure DNS zone's ARM id (or `local` for local targets)")
     g.add_argument("--name", dest="record_name", metavar="NAME",

@@ -153,7 +153,8 @@ def plan_dns(target: Any, *, label: str | None = None, zone: str | None = None,
     """What ``dns_set`` would change; nothing is written. ``authoritative`` overrides the
     nameservers verification asks (tests, split-horizon setups)."""
     if (label is None) == (zone is None):
-        raise InputError("dns set: give --label (AKS public IP) or --zone (a DNS zone)")
+        raise InputError("dns set: give --label (AKS public IP), --clear-label, or --zone"
+                         " (a DNS zone)")
     if not 1 <= int(ttl) <= 2_147_483_647:
         raise InputError(f"--ttl {ttl}: give seconds, at least 1")
     status = target.status()
@@ -168,7 +169,9 @@ def plan_dns(target: Any, *, label: str | None = None, zone: str | None = None,
 def _plan_label(plan: DnsPlan, target: Any, status: Any, label: str) -> None:
     from jupyter_mlssl.targets.azure.public_ip import PublicIpLabels, check_label, fqdn_for
 
-    check_label(label)
+    clear = label == ""  # `--clear-label`: remove the label (and the cloudapp name)
+    if not clear:
+        check_label(label)
     if target.kind != "aks":
         raise InputError(f"{target.id}: --label sets the public IP label of a v1 AKS compute;"
                          " for this target use --zone")
@@ -187,8 +190,8 @@ def _plan_label(plan: DnsPlan, target: Any, status: Any, label: str) -> None:
         return
     labels = PublicIpLabels(_clients_for(target.clients, ip_id), ip_id)
     ip = labels.get()
-    fqdn = fqdn_for(label, ip.region)
-    if ip.label != label and not labels.available(ip.region, label):
+    fqdn = fqdn_for(label, ip.region) if not clear else (ip.fqdn or "")
+    if not clear and ip.label != label and not labels.available(ip.region, label):
         plan.findings.append(Finding("label_taken", Severity.ERROR,
                                      f"{fqdn} is taken (labels are unique per region across"
                                      " Azure); pick another label"))
@@ -197,7 +200,7 @@ def _plan_label(plan: DnsPlan, target: Any, status: Any, label: str) -> None:
                           " hash into the name")
 
     def apply() -> str:
-        labels.set_label(ip, label)
+        labels.set_label(ip, label or None)
         return ""
 
     def undo() -> None:
@@ -206,7 +209,8 @@ def _plan_label(plan: DnsPlan, target: Any, status: Any, label: str) -> None:
     plan.steps.append(DnsStep(
         what=f"DNS label of public IP {ip.name}", name=fqdn, rtype="A",
         before=f"{ip.label} ({ip.fqdn})" if ip.label else "(no label)",
-        after=f"{label} ({fqdn})", expect=(ip.address or "",), apply=apply, undo=undo,
+        after=f"{label} ({fqdn})" if not clear else "(no label)",
+        expect=(ip.address or "",), apply=apply, undo=undo,
         nameservers=lambda: []))  # cloudapp.azure.com: asked through the system resolver
 
 

@@ -15,7 +15,7 @@ def dns_set(args: argparse.Namespace, ctx: Context) -> DnsChangeReport:
 
     return run(
         ctx.target(args.set_target),
-        label=args.label,
+        label="" if args.clear_label else args.label,
         zone=args.zone,
         name=args.record_name,
         ttl=args.ttl,

@@ -124,6 +124,18 @@ def test_label_set_through_dns_set(fake, connect, net):
     assert report.outcome == "applied", report.message
     assert fake.public_ips[0]["properties"]["dnsSettings"]["fqdn"] == (
         "ml-prod.eastus.cloudapp.azure.com")
+    changed = dns_set(target, label="ml-prod-2", yes=True, verify=False)
+    assert changed.plan.steps[0].before.startswith("ml-prod (")
+    assert fake.public_ips[0]["properties"]["dnsSettings"]["domainNameLabel"] == "ml-prod-2"
+    from jupyter_mlssl.parser import build_parser
+
+    args = build_parser().parse_args(["dns", "set", target.id, "--clear-label", "--yes"])
+    assert args.clear_label and args.set_target == target.id  # the CLI passes label=""
+    cleared = dns_set(target, label="", yes=True, verify=False)
+    assert cleared.outcome == "applied" and cleared.plan.steps[0].after == "(no label)"
+    assert "dnsSettings" not in fake.public_ips[0]["properties"]
+    row = history.entries(target=target.id, limit=1).entries[0]
+    assert row["before_status"].endswith("ml-prod-2 (ml-prod-2.eastus.cloudapp.azure.com)")
 
 
 def test_label_taken_or_microsoft_certificate_blocks(fake, connect, net):
