@@ -200,3 +200,15 @@ def test_tls_with_dns_zone_failing_tls_undoes_the_record(fake, connect, dns, pki
         {"ipv4Address": "198.51.100.1"}]
     puts = [r for r in fake.requests if r.method == "PUT" and r.path.endswith("/A/www")]
     assert len(puts) == 2 and all(p.headers.get("If-Match") for p in puts)
+
+
+def test_label_under_a_lock_fails_naming_it(fake, connect, net):
+    target = aks(fake, connect)
+    net.locks[f"/subscriptions/{SUB}/resourceGroups/{NODE_RG}".lower()] = (
+        f"/subscriptions/{SUB}/resourceGroups/{NODE_RG}")
+    report = dns_set(target, label="ml-prod", yes=True, verify=False)
+    assert report.outcome == "failed" and report.exit_status == 1
+    assert "a management lock forbids it" in report.message and NODE_RG in report.message
+    assert fake.public_ips[0]["properties"]["dnsSettings"]["domainNameLabel"] == "contosoab12cd"
+    row = history.entries(target=target.id, limit=1).entries[0]
+    assert row["outcome"] == "failed" and "ScopeLocked" in row["message"]
