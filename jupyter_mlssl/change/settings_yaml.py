@@ -38,6 +38,10 @@ SCHEMA: dict[str, tuple[type, str]] = {
     "overwrite_existing_domain": (bool, "true or false"),
     "renew": (bool, "true or false"),
     "password_env": (str, "an environment variable name"),
+    # `dns set` in the same plan (change/dns_change.py): the zone to point cname at
+    "dns_zone": (str, "an Azure DNS zone id, or local"),
+    "dns_record": (str, "A, alias or CNAME"),
+    "dns_ttl": (int, "seconds"),
 }
 
 _OWN = ("cert", "key", "cname", "password_env")
@@ -56,6 +60,9 @@ class DesiredOptions:
     overwrite_existing_domain: bool = False
     renew: bool = False
     password_env: str | None = None
+    dns_zone: str | None = None
+    dns_record: str | None = None
+    dns_ttl: int = 300
     lines: dict[str, int] = field(default_factory=dict)
     source: str = "YAML"
 
@@ -267,6 +274,10 @@ def _check_value(name: str, value: Any, source: str, line: int) -> Any:
                     "holding the password, not the password")
     if not text:
         raise _fail(source, line, f"{name}: expected {described}, got an empty value")
+    if kind is int:
+        if not text.isdigit() or not 0 < int(text) < 2**31:
+            raise _fail(source, line, f"{name}: expected {described}, got {shorten(text)}")
+        return int(text)
     return text
 
 

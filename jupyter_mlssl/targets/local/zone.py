@@ -1,4 +1,4 @@
-"""The local DNS zone as data: names and their A, AAAA and CNAME records, and the zone file
+"""The local DNS zone as data: names and their A, AAAA, CNAME and TXT records, and the zone file
 the DNS server re-reads (``dnsserver.py`` serves it; ``nameserver.py`` edits it)."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from jupyter_mlssl.store.files import write_atomic
 
 #: A zone file: {"version": 1, "names": {NAME: {TYPE: {"ttl": N, "values": [...]}}}}
 ZONE_VERSION = 1
-TYPES = ("A", "AAAA", "CNAME")
+TYPES = ("A", "AAAA", "CNAME", "TXT")
 MAX_CNAME_HOPS = 16
 
 
@@ -46,6 +46,11 @@ class Zone:
     def set_cname(self, name: str, target: str, ttl: int = 60) -> None:
         self._set(name, "CNAME", [target], ttl)
 
+    def set_records(self, name: str, rtype: str, values: str | Iterable[str],
+                    ttl: int = 60) -> None:
+        """Any served type, by name: ``set_records("x", "TXT", ["token"])``."""
+        self._set(name, rtype, values, ttl)
+
     def remove(self, name: str, rtype: str | None = None) -> None:
         """Forget ``name`` (or only its ``rtype`` records); absent names are fine."""
         key = _norm(name)
@@ -68,6 +73,10 @@ class Zone:
             values = [str(ipaddress.IPv4Address(v)) for v in values]
         elif rtype == "AAAA":
             values = [str(ipaddress.IPv6Address(v)) for v in values]
+        elif rtype == "TXT":  # ACME DNS-01 tokens and the like: any printable text
+            values = [str(v) for v in values]
+            if not values or any(len(v.encode()) > 255 or not v.isprintable() for v in values):
+                raise RecordError(name, "a TXT record holds 1+ printable strings of <= 255 bytes")
         else:
             if len(values) != 1:
                 raise RecordError(name, "a CNAME has exactly one target")
