@@ -141,6 +141,33 @@ def publish(add: dict[str, str], remove: list[str] = ()) -> None:  # type: ignor
         zone.save(zone_file())
 
 
+def edit_records(name: str, rtype: str, *, add: list[str] = (),  # type: ignore[assignment]
+                 remove: list[str] = (), ttl: int = TTL) -> list[str]:  # type: ignore[assignment]
+    """Add and remove values of ``name``'s ``rtype`` set in one atomic rewrite under the zone
+    lock (several ACME validations can share one ``_acme-challenge`` name); returns the set."""
+    from jupyter_mlssl.targets.local.dnsserver import Zone
+
+    with file_lock(dns_dir() / "zone.lock", "the local DNS zone"):
+        _ensure_zone_file()
+        zone = Zone.load(zone_file())
+        current = list((zone.get(name) or {}).get(rtype.upper(), (ttl, []))[1])
+        values = [v for v in current if v not in remove]
+        values += [v for v in add if v not in values]
+        zone.set_records(name, rtype, values, ttl)
+        zone.save(zone_file())
+        return values
+
+
+def records(name: str, rtype: str) -> list[str]:
+    """``name``'s ``rtype`` values in the zone file (what the daemon serves once reloaded)."""
+    from jupyter_mlssl.targets.local.dnsserver import Zone
+
+    if not zone_file().exists():
+        return []
+    found = Zone.load(zone_file()).get(name) or {}
+    return list(found.get(rtype.upper(), (0, []))[1])
+
+
 def wait_until_served(name: str, address: str, timeout: float = 3.0) -> bool:
     """Wait (bounded) until the daemon answers ``name`` with ``address``: it reloads the
     zone on an mtime change, and verification must not race that reload."""

@@ -1,5 +1,5 @@
-"""The local DNS zone as data: names and their A, AAAA and CNAME records, and the zone file
-the DNS server re-reads (``dnsserver.py`` serves it; ``nameserver.py`` edits it)."""
+"""The local DNS zone as data: names and their A, AAAA, CNAME, TXT and CAA records, and the
+zone file the DNS server re-reads (``dnsserver.py`` serves it; ``nameserver.py`` edits it)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from jupyter_mlssl.store.files import write_atomic
 
 #: A zone file: {"version": 1, "names": {NAME: {TYPE: {"ttl": N, "values": [...]}}}}
 ZONE_VERSION = 1
-TYPES = ("A", "AAAA", "CNAME")
+TYPES = ("A", "AAAA", "CNAME", "TXT", "CAA")
 MAX_CNAME_HOPS = 16
 
 
@@ -46,6 +46,16 @@ class Zone:
     def set_cname(self, name: str, target: str, ttl: int = 60) -> None:
         self._set(name, "CNAME", [target], ttl)
 
+    def set_records(self, name: str, rtype: str, values: str | Iterable[str],
+                    ttl: int = 60) -> None:
+        """Set ``name``'s ``rtype`` records to ``values`` (TXT: the texts; CAA:
+        ``'0 issue "ca.example"'``); an empty ``values`` removes them."""
+        values = [values] if isinstance(values, str) else list(values)
+        if values:
+            self._set(name, rtype, values, ttl)
+        else:
+            self.remove(name, rtype)
+
     def remove(self, name: str, rtype: str | None = None) -> None:
         """Forget ``name`` (or only its ``rtype`` records); absent names are fine."""
         key = _norm(name)
@@ -68,6 +78,8 @@ class Zone:
             values = [str(ipaddress.IPv4Address(v)) for v in values]
         elif rtype == "AAAA":
             values = [str(ipaddress.IPv6Address(v)) for v in values]
+        elif rtype in ("TXT", "CAA"):
+            values = [str(v) for v in values]
         else:
             if len(values) != 1:
                 raise RecordError(name, "a CNAME has exactly one target")
