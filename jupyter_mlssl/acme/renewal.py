@@ -1,0 +1,182 @@
+"""When a certificate is due, and ``renew_target``: renew whatever a target has.
+
+- ACME-managed (enabled with ``--acme``; the order's settings are kept in
+  ``<state>/acme/managed/``, no secrets, only the name of the EAB variable): re-issue and
+  install through the change workflow.
+- Microsoft-provided: Azure's renew (``update --renew``).
+- Own certificate: cannot; says which command makes the CSR to send to its CA.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from jupyter_mlssl.errors import InputError, OperationError
+from jupyter_mlssl.store.files import private_dir, write_atomic
+from jupyter_mlssl.store.paths import state_dir
+
+
+def renewal_due(cert_pem: str | bytes, *, client: Any = None,
+                now: dt.datetime | None = None) -> dt.datetime:
+    """When to renew: inside the CA's ARI window (RFC 9773) when ``client`` (an
+    ``acme.client.ClientV2``) can ask a CA that offers it, else when a third of the
+    certificate's lifetime is left. UTC."""
+    from cryptography import x509
+
+    pem = cert_pem.encode("ascii") if isinstance(cert_pem, str) else cert_pem
+    if client is not None and "renewalInfo" in getattr(client.directory, "_jobj", {}) | {}:
+        try:
+            when, _ask_again = client.renewal_time(pem)
+        except Exception:  # ARI is advice: without it, the lifetime rule still holds
+            when = None
+        if when is not None:
+            return when.astimezone(dt.timezone.utc)
+    leaf = x509.load_pem_x509_certificate(pem)
+    start, end = leaf.not_valid_before_utc, leaf.not_valid_after_utc
+    return end - (end - start) / 3
+
+
+def _managed_file(target_id: str) -> Any:
+    digest = hashlib.sha256(target_id.encode()).hexdigest()[:20]
+    return private_dir(state_dir() / "acme" / "managed") / f"{digest}.json"
+
+
+def remember(target_id: str, settings: Mapping[str, Any]) -> None:
+    """Keep how ``target_id``'s certificate was ordered (no secret: the EAB variable's name)."""
+    data = {"target": target_id, **settings}
+    write_atomic(_managed_file(target_id), json.dumps(data, indent=2).encode(), mode=0o600)
+
+
+def managed(target_id: str) -> dict[str, Any] | None:
+    path = _managed_file(target_id)
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def renew_target(target_id: str, *, target: Any = None, yes: bool = True,
+                 confirm: Callable[[str], bool] | None = None, dry_run: bool = False,
+                 ca_bundle: str | None = None, verify: bool = True,
+                 environ: Mapping[str, str] | None = None,
+                 progress: Callable[[str], None] = lambda message: None,
+                 credential: Any = None, arm_endpoint: str | None = None) -> Any:
+    """Renew whatever ``target_id`` has; returns the change report. ``mlssl renew`` and
+    ``mlssl watch --renew`` call this."""
+    from jupyter_mlssl.change.settings import settings_from_options
+    from jupyter_mlssl.change.targets import open_for_change
+    from jupyter_mlssl.change.workflow import change
+
+    target = target or open_for_change(target_id, credential=credential,
+                                       arm_endpoint=arm_endpoint)
+    record = managed(target.id)
+    if record is not None:
+        return enable_with_acme(target, record, action="renew", yes=yes, confirm=confirm,
+                                dry_run=dry_run, ca_bundle=ca_bundle, verify=verify,
+                                environ=environ, progress=progress, credential=credential,
+                                arm_endpoint=arm_endpoint)
+    status = target.status()
+    ssl = status.ssl
+    if getattr(ssl, "leaf_domain_label", None):
+        desired = settings_from_options(renew=True, current=ssl)
+        return change(target, desired, action="renew", dry_run=dry_run, yes=yes,
+                      confirm=confirm, verify=verify, ca_bundle=ca_bundle, progress=progress)
+    cname = getattr(ssl, "cname", None) or "NAME"
+    raise OperationError(
+        f"{target.id} uses its own certificate: mlssl cannot renew it. Make a key and CSR "
+        f"(mlssl cert csr --cname {cname} --out-csr {cname}.csr --out-key {cname}.key), "
+        f"send the CSR to your CA, then mlssl update {target.id} --cert CERT --key "
+        f"{cname}.key --cname {cname}; or switch to a free certificate: mlssl update "
+        f"{target.id} --acme --cname {cname} ...", code="renew_own_certificate")
+
+
+def publisher_for(dns: str | None, dns_zone: str | None, *, ask: Any = None,
+                  credential: Any = None, arm_endpoint: str | None = None) -> Any:
+    from jupyter_mlssl.acme import publishers
+
+    if dns_zone:
+        return publishers.AzureDnsPublisher(dns_zone, credential=credential,
+                                            arm_endpoint=arm_endpoint)
+    if dns and dns.startswith("local://"):
+        return publishers.LocalPublisher(dns)
+    if dns == "manual":
+        if ask is None:
+            raise InputError("--dns manual needs someone to publish the records: run it in a "
+                             "terminal or a notebook")
+        return publishers.ManualPublisher(ask)
+    raise InputError("say where the _acme-challenge TXT records go: --dns-zone ZONE_ID, "
+                     "--dns local://NAME or --dns manual")
+
+
+def eab_from(kid: str | None, hmac_env: str | None, environ: Mapping[str, str] | None) -> Any:
+    from jupyter_mlssl.acme.issue import Eab
+    from jupyter_mlssl.secrets import Secret
+
+    if not kid and not hmac_env:
+        return None
+    if not (kid and hmac_env):
+        raise InputError("external account binding needs both --eab-kid and --eab-hmac-env")
+    env = os.environ if environ is None else environ
+    if hmac_env not in env:
+        raise InputError(f"--eab-hmac-env {hmac_env}: no such environment variable; set it "
+                         f"first (export {hmac_env}=...)")
+    return Eab(kid, Secret(env[hmac_env]))
+
+
+def enable_with_acme(target: Any, order: Mapping[str, Any], *, action: str, yes: bool,
+                     confirm: Callable[[str], bool] | None, dry_run: bool,
+                     ca_bundle: str | None, verify: bool,
+                     environ: Mapping[str, str] | None,
+                     progress: Callable[[str], None], ask: Any = None,
+                     credential: Any = None, arm_endpoint: str | None = None) -> Any:
+    """Order a certificate for ``order['names']`` and install it on ``target`` in one
+    change. The key is made here and goes only to the target. ``order``: names, dns,
+    dns_zone, directory, email, eab_kid, eab_hmac_env, acme_ca_bundle."""
+    from jupyter_mlssl.acme.issue import issue
+    from jupyter_mlssl.change.settings import settings_from_options
+    from jupyter_mlssl.change.workflow import change
+    from jupyter_mlssl.store import history
+
+    names = list(order["names"])
+    if dry_run:
+        # nothing is ordered on a dry run: the plan is shown with a stand-in certificate
+        from jupyter_mlssl.pki import minting
+
+        cert, key = minting.self_signed(names[0], names=names, days=1)
+        desired = settings_from_options(cert=minting.cert_pem(cert).encode(),
+                                        key=minting.key_pem(key).reveal(), cname=names[0])
+        return change(target, desired, action=action, dry_run=True, yes=yes,
+                      confirm=confirm, verify=verify, ca_bundle=ca_bundle, progress=progress)
+    publisher = publisher_for(order.get("dns"), order.get("dns_zone"), ask=ask,
+                              credential=credential, arm_endpoint=arm_endpoint)
+    issued = issue(names, publisher, directory=order["directory"], email=order.get("email"),
+                   eab=eab_from(order.get("eab_kid"), order.get("eab_hmac_env"), environ),
+                   ca_bundle=order.get("acme_ca_bundle"), progress=progress)
+    history.record(target=target.id, action=f"acme order ({action})", outcome="issued",
+                   after_fingerprint=issued.fingerprint,
+                   after_not_after=issued.not_after.isoformat(), fqdn=names[0],
+                   message=f"order {issued.order_url}")
+    _check_chain(issued, order.get("trust_bundle"))
+    desired = settings_from_options(cert=issued.fullchain_pem.encode("ascii"),
+                                    key=issued.key.reveal(), cname=names[0])
+    report = change(target, desired, action=action, dry_run=False, yes=yes, confirm=confirm,
+                    verify=verify, ca_bundle=ca_bundle, progress=progress)
+    if getattr(report, "exit_status", 1) == 0:
+        remember(target.id, {k: v for k, v in order.items() if k != "trust_bundle"})
+    return report
+
+
+def _check_chain(issued: Any, trust_bundle: str | None) -> None:
+    """The certificate toolkit checks the chain before it is installed."""
+    from jupyter_mlssl.certificates import inspect as inspect_certificate
+    from jupyter_mlssl.reports import Severity
+
+    report = inspect_certificate(issued.fullchain_pem.encode("ascii"), key=issued.key.reveal(),
+                                 cname=issued.names[0], ca_bundle=trust_bundle)
+    errors = [f for f in report.findings if f.severity == Severity.ERROR
+              and (trust_bundle or f.code != "untrusted_root")]
+    if errors:
+        raise OperationError(f"the issued certificate failed its check: {errors[0].message}",
+                             code="acme_chain")

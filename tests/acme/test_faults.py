@@ -1,0 +1,100 @@
+"""Each fault: one clear line, nothing left behind (no TXT record, no output file)."""
+
+from __future__ import annotations
+
+import pytest
+
+from jupyter_mlssl.acme import pebble as pebble_ca
+from jupyter_mlssl.acme.issue import Eab, issue
+from jupyter_mlssl.acme.publishers import LocalPublisher
+from jupyter_mlssl.cli import main
+from jupyter_mlssl.errors import MlsslError
+from jupyter_mlssl.secrets import Secret
+from jupyter_mlssl.targets.local import nameserver
+from jupyter_mlssl.targets.local.dnsserver import DnsServer, Zone
+
+NAME = "api.local.mlssl.test"
+
+
+def _issue(ca, *, eab=True, names=(NAME,)):
+    return issue(list(names), LocalPublisher(), directory=ca.directory, ca_bundle=ca.ca_bundle,
+                 eab=Eab(ca.eab_kid, Secret(ca.eab_hmac)) if eab else None)
+
+
+def _one_line(exc):
+    text = str(exc)
+    assert "\n" not in text and len(text) < 400
+    return text
+
+
+def _no_leftovers(*names):
+    for name in names:
+        assert nameserver.records(f"_acme-challenge.{name}", "TXT") == []
+
+
+def test_txt_not_visible_to_the_ca(local_dns, tmp_path):
+    if pebble_ca.available():
+        pytest.skip(pebble_ca.available())
+    # the CA asks an empty nameserver, not the one we publish in
+    with DnsServer(Zone()).start() as elsewhere, pebble_ca.Pebble(
+            dnsserver=elsewhere.address, workdir=tmp_path / "p") as ca, pytest.raises(
+            MlsslError) as caught:
+        _issue(ca)
+    line = _one_line(caught.value)
+    assert caught.value.code == "acme_txt_not_visible"
+    assert f"could not validate {NAME}" in line and f"127.0.0.1:{local_dns} answers" in line
+    _no_leftovers(NAME)
+
+
+def test_eab_missing(pebble, tmp_path, capsys):
+    status = main(["cert", "acme", "--cname", NAME, "--dns", "local://iris",
+                   "--directory", pebble.directory, "--acme-ca-bundle", pebble.ca_bundle,
+                   "--out-cert", str(tmp_path / "c.pem"), "--out-key", str(tmp_path / "k.pem")])
+    err = capsys.readouterr().err
+    assert status == 2 and "requires external account binding" in err
+    assert "--eab-kid" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "k.pem").exists()
+
+
+def test_eab_wrong(pebble):
+    wrong = Eab(pebble.eab_kid, Secret("bm90LXRoZS1rZXktYXQtYWxsLW5vdC10aGUta2V5LWF0LWFsbA"))
+    with pytest.raises(MlsslError) as caught:
+        issue([NAME], LocalPublisher(), directory=pebble.directory, ca_bundle=pebble.ca_bundle,
+              eab=wrong)
+    assert caught.value.code == "acme_eab_rejected"
+    assert "external account binding" in _one_line(caught.value)
+    assert wrong.hmac_key.reveal_text() not in str(caught.value)
+
+
+def test_ca_unreachable(local_dns):
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed once we leave: nobody listens there
+    with pytest.raises(MlsslError) as caught:
+        issue([NAME], LocalPublisher(), directory=f"https://127.0.0.1:{port}/dir")
+    assert caught.value.code == "acme_unreachable"
+    assert "unreachable" in _one_line(caught.value)
+
+
+def test_caa_forbids_the_ca_before_ordering(pebble):
+    nameserver.edit_records("local.mlssl.test", "CAA", add=['0 issue "other-ca.example"'])
+    with pytest.raises(MlsslError) as caught:
+        _issue(pebble)
+    line = _one_line(caught.value)
+    assert caught.value.code == "acme_caa_forbidden"
+    assert "CAA at local.mlssl.test" in line and "other-ca.example" in line
+    assert "/my-order/" not in (pebble.workdir / "pebble.log").read_text()  # no order placed
+    _no_leftovers(NAME)
+
+
+def test_bad_nonce_is_retried(local_dns, tmp_path):
+    if pebble_ca.available():
+        pytest.skip(pebble_ca.available())
+    with pebble_ca.Pebble(dnsserver=f"127.0.0.1:{local_dns}", workdir=tmp_path / "p",
+                          nonce_reject=40) as ca:
+        issued = _issue(ca)
+    assert issued.names == [NAME] and "BEGIN CERTIFICATE" in issued.fullchain_pem
+    assert "PRIVATE" not in repr(issued) and "PRIVATE" not in str(issued.key)
+    _no_leftovers(NAME)
