@@ -158,13 +158,13 @@ def enable_with_acme(target: Any, order: Mapping[str, Any], *, action: str, yes:
                    after_fingerprint=issued.fingerprint,
                    after_not_after=issued.not_after.isoformat(), fqdn=names[0],
                    message=f"order {issued.order_url}")
-    _check_chain(issued, order.get("trust_bundle"))
+    _check_chain(issued, ca_bundle)  # the trust store the verification probe will use
     desired = settings_from_options(cert=issued.fullchain_pem.encode("ascii"),
                                     key=issued.key.reveal(), cname=names[0])
     report = change(target, desired, action=action, dry_run=False, yes=yes, confirm=confirm,
                     verify=verify, ca_bundle=ca_bundle, progress=progress)
     if getattr(report, "exit_status", 1) == 0:
-        remember(target.id, {k: v for k, v in order.items() if k != "trust_bundle"})
+        remember(target.id, order)
     return report
 
 
@@ -175,8 +175,7 @@ def _check_chain(issued: Any, trust_bundle: str | None) -> None:
 
     report = inspect_certificate(issued.fullchain_pem.encode("ascii"), key=issued.key.reveal(),
                                  cname=issued.names[0], ca_bundle=trust_bundle)
-    errors = [f for f in report.findings if f.severity == Severity.ERROR
-              and (trust_bundle or f.code != "untrusted_root")]
+    errors = [f for f in report.findings if f.severity == Severity.ERROR]
     if errors:
         raise OperationError(f"the issued certificate failed its check: {errors[0].message}",
                              code="acme_chain")

@@ -1,0 +1,77 @@
+"""The local target end to end: deploy, ``enable --acme``, probe ok with pebble's root as the
+trust store, ``renew``, and the history shows both orders; no key anywhere it should not be."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from jupyter_mlssl.cli import main
+from tests.localtarget import local_target  # noqa: F401 (the fixture)
+
+CNAME = "api.local.mlssl.test"
+
+
+def test_enable_acme_probe_renew_history(local_target, pebble, eab_env,  # noqa: F811
+                                         tmp_path, capsys):
+    from jupyter_mlssl import api
+    from jupyter_mlssl.store import history
+    from jupyter_mlssl.store.paths import state_dir
+
+    roots = tmp_path / "pebble-roots.pem"
+    roots.write_text(pebble.roots_pem())
+    acme = ["--dns", local_target.id, "--directory", pebble.directory,
+            "--acme-ca-bundle", pebble.ca_bundle, *eab_env]
+    assert main(["enable", local_target.id, "--acme", "--cname", CNAME, *acme, "--yes",
+                 "--ca-bundle", str(roots)]) == 0
+    status = local_target.status()
+    assert status.https_uri and CNAME in status.https_uri
+    report = api.probe(status.https_uri, ca_bundle=str(roots),
+                       resolve=[f"{CNAME}:{status.https_uri.rsplit(':', 1)[1].split('/')[0]}"
+                                ":127.0.0.1"])
+    assert report.results[0].verdict == "ok", report
+
+    assert main(["renew", local_target.id, "--yes", "--ca-bundle", str(roots)]) == 0
+    out = capsys.readouterr()
+    rows = history.entries(target=local_target.id, limit=20).entries
+    orders = [r for r in rows if r["action"].startswith("acme order")]
+    assert len(orders) == 2 and all("/my-order/" in r["message"] for r in orders)
+    assert orders[0]["after_fingerprint"] != orders[1]["after_fingerprint"]
+    assert {r["action"] for r in rows} >= {"enable", "renew"}
+
+    # no private key or account key in the output, the history or the managed-order record
+    dumped = out.out + out.err + json.dumps(rows, default=str)
+    managed = "".join(p.read_text() for p in (state_dir() / "acme" / "managed").glob("*"))
+    for text in (dumped, managed):
+        assert "PRIVATE KEY" not in text and pebble.eab_hmac not in text
+    account_key = next((state_dir() / "acme" / "accounts").glob("*/key.pem")).read_text()
+    body = account_key.strip().splitlines()[1]
+    assert body not in dumped and body not in managed
+
+
+def test_renew_own_certificate_says_how(local_target, tmp_path, capsys):  # noqa: F811
+    from jupyter_mlssl.pki import minting
+
+    cert, key = minting.self_signed(CNAME, days=30)
+    (tmp_path / "c.pem").write_text(minting.cert_pem(cert))
+    minting.write_private(tmp_path / "k.pem", minting.key_pem(key))
+    main(["enable", local_target.id, "--cert", str(tmp_path / "c.pem"), "--key",
+          str(tmp_path / "k.pem"), "--cname", CNAME, "--yes", "--no-verify"])
+    capsys.readouterr()
+    assert main(["renew", local_target.id, "--yes"]) == 1
+    err = capsys.readouterr().err
+    assert "cannot renew" in err and "mlssl cert csr --cname" in err
+
+
+@pytest.mark.parametrize("lifetime_days", [90, 6])
+def test_renewal_due_at_a_third_left(lifetime_days):
+    import datetime as dt
+
+    from jupyter_mlssl.acme.renewal import renewal_due
+    from jupyter_mlssl.pki import minting
+
+    cert, _key = minting.self_signed("x.example.test", days=lifetime_days)
+    due = renewal_due(minting.cert_pem(cert))
+    left = cert.not_valid_after_utc - due
+    assert abs(left - dt.timedelta(days=lifetime_days) / 3) < dt.timedelta(seconds=2)
