@@ -44,7 +44,9 @@ def make_network(jwk: Any, *, ca_bundle: str | None, timeout: float = 15.0) -> A
             raise AssertionError("unreachable")
 
     alg = jose.ES256 if isinstance(jwk, jose.JWKEC) else jose.RS256
-    return Network(jwk, alg=alg, verify_ssl=ca_bundle or True, user_agent="jupyter-mlssl",
+    # requests takes a CA bundle path where acme types a bool
+    return Network(jwk, alg=alg, verify_ssl=ca_bundle or True,  # type: ignore[arg-type]
+                   user_agent="jupyter-mlssl",
                    timeout=int(timeout))
 
 
