@@ -124,6 +124,18 @@ class AzureClients:
             ),
         )
 
+    def dns(self) -> Any:
+        """azure-mgmt-dns at its only stable api-version, 2018-05-01 (record sets, etags)."""
+        from azure.mgmt.dns import DnsManagementClient
+
+        return self._get(
+            "dns",
+            lambda: DnsManagementClient(
+                self.credential, self.subscription, base_url=self.cloud.arm_endpoint,
+                api_version="2018-05-01", **self._kwargs(),
+            ),
+        )
+
     # -- raw pipelines -----------------------------------------------------------------------
     def _policies(self, kw: dict[str, Any], auth: Any, http_logging: Any) -> list[Any]:
         """azure-core's default pipeline order, with ``auth`` (or none) and our logging.

@@ -27,8 +27,11 @@ a raw ARM call that skips it fails validation (terraform-provider-azurerm#24547)
 The protected-settings trap: GET never returns protected settings, and a PATCH that carries
 ``configurationProtectedSettings`` replaces the whole map ("those settings would be considered
 obsolete and deleted", AzureML extension docs). The CLI re-fetches the relay, Service Bus and
-Log Analytics secrets before such a PATCH; this tool cannot, so it refuses a certificate upload
-when the extension has one of those features on, and otherwise sends only the two TLS values.
+Log Analytics secrets before such a PATCH (relay and Service Bus unless their flag reads
+"false"); this tool does not hold the Relay / Service Bus / Log Analytics SDKs to do so, so it
+refuses a certificate upload whenever one of them may be on (a missing flag counts as on:
+older CLIs provisioned relay and Service Bus without writing a flag), names the keys that would
+be lost, and otherwise sends only the two TLS values.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ import base64
 from collections.abc import Callable
 from typing import Any
 
-from jupyter_mlssl.errors import InputError, MlsslError
+from jupyter_mlssl.errors import InputError, MlsslError, OperationError
 from jupyter_mlssl.reports import Finding, Severity
 from jupyter_mlssl.targets.azure.clients import send_json
 from jupyter_mlssl.targets.azure.common import (
@@ -61,11 +64,13 @@ API_VERSION = "2023-05-01"
 EXTENSION_TYPE = "microsoft.azureml.kubernetes"
 READ = "Microsoft.KubernetesConfiguration/extensions/read"
 WRITE = "Microsoft.KubernetesConfiguration/extensions/write"
-#: settings whose features keep secrets in the protected map (CLI re-adds them on update)
+#: feature flag -> (feature, the protected keys it keeps): the keys ``az k8s-extension update``
+#: fetches again and re-sends with any protected settings (partner_extensions/
+#: AzureMLKubernetes.py, ``Update``)
 PROTECTED_FEATURES = {
-    "relayserver.enabled": "Azure Relay",
-    "servicebus.enabled": "Service Bus",
-    "logAnalyticsWS": "Log Analytics",
+    "relayserver.enabled": ("Azure Relay", "relayserver.relayConnectionString"),
+    "servicebus.enabled": ("Service Bus", "servicebus.connectionString"),
+    "logAnalyticsWS": ("Log Analytics", "azure_log_analytics.connection_string"),
 }
 TLS_KEYS = ("allowInsecureConnections", "sslCname", "sslSecret", "scoringFe.sslSecret")
 FIELDS = ("status", "cname", "certificate", "key")
@@ -258,6 +263,9 @@ def patch_body(desired: SslSettings, config: dict) -> dict:
     settings = {"allowInsecureConnections": "False", "sslCname": desired.cname or ""}
     props: dict[str, Any] = {"configurationSettings": settings}
     if desired.cert_pem and desired.key:
+        at_risk = protected_at_risk(config)
+        if at_risk:  # checked again on the settings read just now, not only at plan time
+            raise OperationError(protected_refusal(at_risk), code="protected_settings")
         props["configurationProtectedSettings"] = {
             "scoringFe.sslCert": base64.b64encode(desired.cert_pem.encode()).decode(),
             "scoringFe.sslKey": base64.b64encode(desired.key.reveal()).decode(),
@@ -287,13 +295,48 @@ def _check_enabled(desired: SslSettings, config: dict[str, Any], secret: Any,
               f" Kubernetes secret '{secret}': update that secret (keys cert.pem, key.pem)"
               " in namespace azureml and run `mlssl update` without --cert/--key")
     if desired.cert_pem:
-        on = [label for key, label in PROTECTED_FEATURES.items() if _true(config.get(key))]
-        if on:
-            error("protected_settings", "uploading a certificate replaces all protected"
-                  f" settings, and this extension keeps secrets for {', '.join(on)} that"
-                  " Azure does not return; use `az k8s-extension update` (it re-adds"
-                  " them) or a Kubernetes secret (sslSecret)")
+        at_risk = protected_at_risk(config)
+        if at_risk:
+            error("protected_settings", protected_refusal(at_risk))
         else:
             notes.append("the certificate travels in protected settings, which replace"
-                         " the existing protected map; none of relay, Service Bus or Log"
-                         " Analytics is enabled, so nothing else is kept there")
+                         " the existing protected map; relay, Service Bus and Log Analytics"
+                         " are all recorded as off, so nothing else is kept there")
+
+
+def _off(value: Any) -> bool:
+    return str(value).strip().lower() == "false"
+
+
+def protected_at_risk(config: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """The protected secrets a certificate upload would drop: ``(feature, flag, keys)``.
+
+    ``az k8s-extension update`` re-sends the relay and Service Bus connection strings unless
+    their flag reads "false", so a missing flag means "maybe on": extensions created by older
+    CLIs provisioned both and wrote no ``*.enabled`` flag. Log Analytics keeps its connection
+    string in the protected map only when it was created (``logAnalyticsWS=true``) or
+    configured (``azure_log_analytics.*``); the CLI re-fetches it whenever it can.
+    """
+    out = []
+    for flag, (label, keys) in PROTECTED_FEATURES.items():
+        if flag == "logAnalyticsWS":
+            on = _true(config.get(flag)) or _true(config.get("azure_log_analytics.enabled")) \
+                or bool(config.get("azure_log_analytics.customer_id"))
+            state = "on" if on else "off"
+        else:
+            on = not _off(config.get(flag))
+            state = "on" if _true(config.get(flag)) else (
+                "not recorded (an older CLI created this extension with it on)"
+                if flag not in config else f"'{config.get(flag)}'")
+        if on:
+            out.append((label, f"{flag}: {state}", keys))
+    return out
+
+
+def protected_refusal(at_risk: list[tuple[str, str, str]]) -> str:
+    lost = "; ".join(f"{label} ({flag}) keeps {keys}" for label, flag, keys in at_risk)
+    return ("uploading a certificate replaces the whole protected map, and Azure never returns"
+            f" it: {lost}, which would be lost. Use a Kubernetes secret instead (secret"
+            " azureml/<name> with cert.pem and key.pem, then `az k8s-extension update --config"
+            " sslSecret=<name> sslCname=<name>`: no protected settings are sent), or `az"
+            " k8s-extension update` with the certificate files (it fetches those keys again)")
