@@ -115,7 +115,9 @@ class AzureDnsPublisher:
     propagation_timeout = 60.0
 
     def __init__(self, zone_id: str, *, credential: Any = None, arm_endpoint: str | None = None,
-                 nameservers: list[tuple[str, int]] | None = None) -> None:
+                 nameservers: list[tuple[str, int]] | None = None,
+                 **client_options: Any) -> None:
+        self.client_options = client_options
         self.label = f"Azure DNS zone {zone_id.rstrip('/').rsplit('/', 1)[-1]}"
         self.zone_id = zone_id
         self.credential = credential
@@ -134,13 +136,15 @@ class AzureDnsPublisher:
         return name[: -len(zone) - 1]
 
     def add(self, name: str, value: str) -> None:
-        from jupyter_mlssl.targets.azure import dns_zone  # type: ignore[attr-defined]
+        from jupyter_mlssl.targets.azure import dns_zone
 
         dns_zone.add_txt_value(self.zone_id, self._relative(name), value,
-                               credential=self.credential, arm_endpoint=self.arm_endpoint)
+                               credential=self.credential, arm_endpoint=self.arm_endpoint,
+                               **self.client_options)
 
     def remove(self, name: str, value: str) -> None:
-        from jupyter_mlssl.targets.azure import dns_zone  # type: ignore[attr-defined]
+        from jupyter_mlssl.targets.azure import dns_zone
 
         dns_zone.remove_txt_value(self.zone_id, self._relative(name), value,
-                                  credential=self.credential, arm_endpoint=self.arm_endpoint)
+                                  credential=self.credential, arm_endpoint=self.arm_endpoint,
+                               **self.client_options)
