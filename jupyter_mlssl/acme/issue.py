@@ -155,6 +155,7 @@ def issue(
     session: Session | None = None,
 ) -> Issued:
     """Obtain a certificate for ``names`` (the first is the common name) by DNS-01."""
+    from acme import messages
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes
 
@@ -172,6 +173,9 @@ def issue(
     key_pem = minting.key_pem(key)
     order = session.new_order(minting.csr_pem(request).encode("ascii"))
     progress(f"ACME order {order.uri}")
+    if order.body.status == messages.STATUS_INVALID:
+        raise AcmeError(f"the CA marked the order {order.uri} invalid: "
+                        f"{_problem(order.body.error)}", code="acme_order_invalid")
     published: list[tuple[str, str]] = []
     deadline = time.monotonic() + timeout
     try:
@@ -197,6 +201,12 @@ def issue(
         fingerprint=leaf.fingerprint(hashes.SHA256()).hex(),
         not_after=leaf.not_valid_after_utc, directory=directory, timings=timings,
     )
+
+
+def _problem(error: Any) -> str:
+    if error is None:
+        return "no reason given"
+    return f"{error.code or 'error'}: {error.detail or error.description or ''}".rstrip(": ")
 
 
 def _names(names: Sequence[str]) -> list[str]:
@@ -307,10 +317,8 @@ def _finalize(session: Session, order: Any, deadline: float) -> Any:
                                 directory=session.directory, net=session.net) from None
             return order.update(fullchain_pem=cert.text)
         if body.status == messages.STATUS_INVALID:
-            error = body.error
-            raise AcmeError(f"the CA marked the order invalid: "
-                            f"{getattr(error, 'detail', None) or 'no reason given'}",
-                            code="acme_order_invalid")
+            raise AcmeError(f"the CA marked the order {order.uri} invalid: "
+                            f"{_problem(body.error)}", code="acme_order_invalid")
         if time.monotonic() >= deadline:
             raise translate(acme_errors.TimeoutError(), doing="finalize the order",
                             directory=session.directory)

@@ -98,3 +98,26 @@ def test_bad_nonce_is_retried(local_dns, tmp_path):
     assert issued.names == [NAME] and "BEGIN CERTIFICATE" in issued.fullchain_pem
     assert "PRIVATE" not in repr(issued) and "PRIVATE" not in str(issued.key)
     _no_leftovers(NAME)
+
+
+def test_rate_limit_says_when_to_retry(local_dns):
+    from tests.acme.fake_ca import FakeCa
+
+    with FakeCa("rate_limit") as ca, pytest.raises(MlsslError) as caught:
+        issue([NAME], LocalPublisher(), directory=ca.directory)
+    line = _one_line(caught.value)
+    assert caught.value.code == "acme_rate_limited"
+    assert "rate-limited" in line and "too many new accounts" in line
+    assert "retry after 20" in line and line.endswith("UTC")  # the CA's Retry-After, as a time
+    assert not any(path == "/new-order" for _, path in ca.requests)
+
+
+def test_order_invalid(local_dns):
+    from tests.acme.fake_ca import FakeCa
+
+    with FakeCa("order_invalid") as ca, pytest.raises(MlsslError) as caught:
+        issue([NAME], LocalPublisher(), directory=ca.directory)
+    line = _one_line(caught.value)
+    assert caught.value.code == "acme_order_invalid"
+    assert "rejectedIdentifier: policy forbids issuing for this name" in line
+    _no_leftovers(NAME)
