@@ -247,3 +247,5 @@ def _acme_verbs(sub: argparse._SubParsersAction[Any]) -> None:
     p = _verb(sub, "renew", "acme:renew",
               "renew what the target has (Microsoft-provided or ACME-managed)")
     _change_flags(p, needs_settings=False)
+    p.add_argument("--force", action="store_true",
+                   help="renew an ACME certificate now, before its renewal time")

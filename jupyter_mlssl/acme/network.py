@@ -43,7 +43,7 @@ def make_network(jwk: Any, *, ca_bundle: str | None, timeout: float = 15.0) -> A
                         raise
             raise AssertionError("unreachable")
 
-    alg = jose.ES256 if isinstance(jwk, jose.JWKEC) else jose.RS256
+    alg = jose.RS256 if isinstance(jwk, jose.JWKRSA) else jose.ES256
     # requests takes a CA bundle path where acme types a bool
     return Network(jwk, alg=alg, verify_ssl=ca_bundle or True,  # type: ignore[arg-type]
                    user_agent="jupyter-mlssl",

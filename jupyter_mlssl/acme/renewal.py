@@ -14,31 +14,81 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from jupyter_mlssl.errors import InputError, OperationError
+from jupyter_mlssl.reports import Report
+from jupyter_mlssl.reports.table import Table
 from jupyter_mlssl.store.files import private_dir, write_atomic
 from jupyter_mlssl.store.paths import state_dir
 
+if TYPE_CHECKING:
+    import pandas as pd
 
-def renewal_due(cert_pem: str | bytes, *, client: Any = None,
-                now: dt.datetime | None = None) -> dt.datetime:
-    """When to renew: inside the CA's ARI window (RFC 9773) when ``client`` (an
-    ``acme.client.ClientV2``) can ask a CA that offers it, else when a third of the
-    certificate's lifetime is left. UTC."""
+
+@dataclass(repr=False)
+class NotDue(Report):
+    """``renew`` found nothing to do yet: when the certificate is due, and by which rule."""
+
+    target: str
+    due: dt.datetime
+    rule: str
+
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        return f"renew {self.target}: not due yet"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"target": self.target, "outcome": "not_due", "due": self.due.isoformat(),
+                "rule": self.rule}
+
+    def _rows(self) -> list[list[str]]:
+        return [[self.target, "not due", f"{self.due:%Y-%m-%d %H:%M} UTC", self.rule]]
+
+    def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
+        return pd.DataFrame(self._rows(), columns=["target", "outcome", "due", "rule"])
+
+    def text_tables(self) -> list[Table]:
+        return [Table(self.title, ["target", "outcome", "due", "rule"], self._rows())]
+
+
+def renewal_due(cert_pem: str | bytes, *, directory: str | None = None,
+                ca_bundle: str | None = None, client: Any = None) -> dt.datetime:
+    """When to renew ``cert_pem`` (UTC): a time in the CA's ARI window (RFC 9773) when its
+    ACME ``directory`` (or an ``acme.client.ClientV2``) offers renewal information, else when
+    a third of the certificate's lifetime is left. ARI is advice: if the CA does not answer,
+    the lifetime rule holds."""
     from cryptography import x509
 
     pem = cert_pem.encode("ascii") if isinstance(cert_pem, str) else cert_pem
-    if client is not None and "renewalInfo" in getattr(client.directory, "_jobj", {}) | {}:
+    if client is None and directory:
+        client = _directory_client(directory, ca_bundle)
+    if client is not None:
         try:
             when, _ask_again = client.renewal_time(pem)
-        except Exception:  # ARI is advice: without it, the lifetime rule still holds
+        except Exception:  # ARI is advice: the lifetime rule still holds
             when = None
         if when is not None:
-            return when.astimezone(dt.timezone.utc)
+            return when.astimezone(dt.timezone.utc)  # type: ignore[no-any-return]
     leaf = x509.load_pem_x509_certificate(pem)
     start, end = leaf.not_valid_before_utc, leaf.not_valid_after_utc
     return end - (end - start) / 3
+
+
+def _directory_client(directory: str, ca_bundle: str | None) -> Any:
+    """A client that only reads (the directory, renewal information): no account needed."""
+    from acme import client
+
+    from jupyter_mlssl.acme.network import make_network
+
+    net = make_network(None, ca_bundle=ca_bundle)
+    try:
+        return client.ClientV2(client.ClientV2.get_directory(directory, net), net)
+    except Exception:  # unreachable CA: the lifetime rule
+        return None
 
 
 def _managed_file(target_id: str) -> Any:
@@ -57,14 +107,16 @@ def managed(target_id: str) -> dict[str, Any] | None:
     return json.loads(path.read_text()) if path.exists() else None
 
 
-def renew_target(target_id: str, *, target: Any = None, yes: bool = True,
+def renew_target(target_id: str, *, target: Any = None, force: bool = False,
+                 now: dt.datetime | None = None, yes: bool = True,
                  confirm: Callable[[str], bool] | None = None, dry_run: bool = False,
                  ca_bundle: str | None = None, verify: bool = True,
                  environ: Mapping[str, str] | None = None,
                  progress: Callable[[str], None] = lambda message: None,
                  credential: Any = None, arm_endpoint: str | None = None) -> Any:
-    """Renew whatever ``target_id`` has; returns the change report. ``mlssl renew`` and
-    ``mlssl watch --renew`` call this."""
+    """Renew whatever ``target_id`` has; returns the change report, or :class:`NotDue` when
+    an ACME-managed certificate is not due yet (:func:`renewal_due`) and not ``force``.
+    ``mlssl renew`` and ``mlssl watch --renew`` call this."""
     from jupyter_mlssl.change.settings import settings_from_options
     from jupyter_mlssl.change.targets import open_for_change
     from jupyter_mlssl.change.workflow import change
@@ -73,6 +125,12 @@ def renew_target(target_id: str, *, target: Any = None, yes: bool = True,
                                        arm_endpoint=arm_endpoint)
     record = managed(target.id)
     if record is not None:
+        if not force and record.get("certificate"):
+            due = renewal_due(record["certificate"], directory=record.get("directory"),
+                              ca_bundle=record.get("acme_ca_bundle"))
+            if due > (now or dt.datetime.now(dt.timezone.utc)):
+                return NotDue(target.id, due, "the CA's renewal window (ARI) or a third of "
+                              "the lifetime left; --force renews now")
         return enable_with_acme(target, record, action="renew", yes=yes, confirm=confirm,
                                 dry_run=dry_run, ca_bundle=ca_bundle, verify=verify,
                                 environ=environ, progress=progress, credential=credential,
@@ -164,7 +222,8 @@ def enable_with_acme(target: Any, order: Mapping[str, Any], *, action: str, yes:
     report = change(target, desired, action=action, dry_run=False, yes=yes, confirm=confirm,
                     verify=verify, ca_bundle=ca_bundle, progress=progress)
     if getattr(report, "exit_status", 1) == 0:
-        remember(target.id, order)
+        leaf = issued.fullchain_pem.split("-----END CERTIFICATE-----")[0]
+        remember(target.id, {**order, "certificate": leaf + "-----END CERTIFICATE-----\n"})
     return report
 
 

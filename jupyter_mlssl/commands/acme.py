@@ -108,7 +108,7 @@ def renew(args: argparse.Namespace, ctx: Context) -> Report:
 
     target = ctx.target(args.target)
     return renew_target(  # type: ignore[no-any-return]
-        target.id, target=target, yes=bool(args.yes), confirm=ctx.confirm,
+        target.id, target=target, force=bool(args.force), yes=bool(args.yes), confirm=ctx.confirm,
         dry_run=bool(args.dry_run),
         ca_bundle=getattr(args, "ca_bundle", None) or ctx.defaults.get("ca_bundle"),
         verify=not getattr(args, "no_verify", False), environ=ctx.environ,

@@ -1,6 +1,7 @@
-"""A misbehaving ACME server on loopback, for the faults pebble cannot be made to show: a
-rate limit with ``Retry-After``, and an order the CA marks invalid. It speaks just enough of
-RFC 8555 for the ``acme`` client (directory, nonces, account, order), over plain http."""
+"""A misbehaving ACME server on loopback, for what pebble 2.4 cannot be made to show: a
+rate limit with ``Retry-After``, an order the CA marks invalid, renewal information (ARI).
+It speaks just enough of RFC 8555 for the ``acme`` client (directory, nonces, account,
+order), over plain http."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ PROBLEM = "application/problem+json"
 
 
 class FakeCa:
-    def __init__(self, mode: str) -> None:
-        self.mode = mode  # "rate_limit" | "order_invalid"
+    def __init__(self, mode: str, window: tuple[str, str] | None = None) -> None:
+        self.mode = mode  # "rate_limit" | "order_invalid" | "ari"
+        self.window = window  # ARI suggestedWindow (start, end), RFC 3339
         self.requests: list[tuple[str, str]] = []
         ca = self
 
@@ -39,7 +41,13 @@ class FakeCa:
 
             def do_GET(self) -> None:
                 ca.requests.append(("GET", self.path))
-                self._send(200, {"newNonce": ca.url("/nonce"),
+                if self.path.startswith("/renewal-info/") and ca.window:
+                    start, end = ca.window
+                    self._send(200, {"suggestedWindow": {"start": start, "end": end}},
+                               {"Retry-After": "21600"})
+                    return
+                self._send(200, {"renewalInfo": ca.url("/renewal-info"),
+                                 "newNonce": ca.url("/nonce"),
                                  "newAccount": ca.url("/new-acct"),
                                  "newOrder": ca.url("/new-order"),
                                  "meta": {"termsOfService": ca.url("/tos")}})

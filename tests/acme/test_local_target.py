@@ -32,7 +32,17 @@ def test_enable_acme_probe_renew_history(local_target, pebble, eab_env,  # noqa:
                                 ":127.0.0.1"])
     assert report.results[0].verdict == "ok", report
 
-    assert main(["renew", local_target.id, "--yes", "--ca-bundle", str(roots)]) == 0
+    capsys.readouterr()
+    assert main(["renew", local_target.id, "--yes", "--json"]) == 0  # not due: 1/3 left rule
+    shown = json.loads(capsys.readouterr().out)
+    import datetime as dt
+
+    due = dt.datetime.fromisoformat(shown["due"])
+    not_after = dt.datetime.fromisoformat(status.certificate_not_after)
+    assert shown["outcome"] == "not_due"
+    # pebble's certificates here last an hour: due when 20 minutes are left
+    assert abs((not_after - due).total_seconds() - 1200) < 5
+    assert main(["renew", local_target.id, "--force", "--yes", "--ca-bundle", str(roots)]) == 0
     out = capsys.readouterr()
     rows = history.entries(target=local_target.id, limit=20).entries
     orders = [r for r in rows if r["action"].startswith("acme order")]
@@ -75,3 +85,37 @@ def test_renewal_due_at_a_third_left(lifetime_days):
     due = renewal_due(minting.cert_pem(cert))
     left = cert.not_valid_after_utc - due
     assert abs(left - dt.timedelta(days=lifetime_days) / 3) < dt.timedelta(seconds=2)
+
+
+def test_renewal_due_follows_the_ari_window():
+    import datetime as dt
+
+    from jupyter_mlssl.acme.renewal import renewal_due
+    from jupyter_mlssl.pki import minting
+    from tests.acme.fake_ca import FakeCa
+
+    ca_cert, ca_key = minting.make_ca("ari test CA", days=30)
+    leaf, _key = minting.issue_leaf(ca_cert, ca_key, ["x.example.test"], days=90)
+    start = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) + dt.timedelta(days=3)
+    end = start + dt.timedelta(hours=2)
+    with FakeCa("ari", window=(start.isoformat().replace("+00:00", "Z"),
+                               end.isoformat().replace("+00:00", "Z"))) as ca:
+        due = renewal_due(minting.cert_pem(leaf), directory=ca.directory)
+        asked = [path for method, path in ca.requests if path.startswith("/renewal-info/")]
+    assert start <= due <= end  # inside the CA's window, not at a third of 90 days
+    assert len(asked) == 1 and "." in asked[0]  # <AKI>.<serial>, RFC 9773 4.1
+
+
+def test_renewal_due_without_a_reachable_ca_uses_the_lifetime():
+    import socket
+
+    from jupyter_mlssl.acme.renewal import renewal_due
+    from jupyter_mlssl.pki import minting
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    cert, _key = minting.self_signed("x.example.test", days=30)
+    due = renewal_due(minting.cert_pem(cert), directory=f"http://127.0.0.1:{port}/dir")
+    assert due == cert.not_valid_after_utc - (cert.not_valid_after_utc
+                                              - cert.not_valid_before_utc) / 3
