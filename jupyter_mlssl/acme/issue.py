@@ -141,6 +141,112 @@ class Session:
                             net=self.net) from None
 
 
+@dataclass
+class PendingOrder:
+    """An order whose TXT records are published (or shown, to be published by hand) and not
+    yet validated: :func:`complete` finishes it, :func:`abandon` removes its records. The
+    panel's Continue button is the pause between the two for ``--dns manual``."""
+
+    names: list[str]
+    session: Session
+    publisher: Publisher
+    order: Any
+    key: Secret
+    challenges: list[Any] = field(default_factory=list)
+    published: list[tuple[str, str]] = field(default_factory=list)
+    started: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def records(self) -> list[tuple[str, str]]:
+        """The TXT records (name, value) the CA will look for."""
+        return list(self.published)
+
+    def __repr__(self) -> str:
+        return f"PendingOrder({', '.join(self.names)}, {self.order.uri})"
+
+
+def begin(
+    names: Sequence[str],
+    publisher: Publisher,
+    *,
+    directory: str,
+    email: str | None = None,
+    eab: Eab | None = None,
+    ca_bundle: str | None = None,
+    check_caa: bool = True,
+    progress: Callable[[str], None] = lambda message: None,
+    session: Session | None = None,
+) -> PendingOrder:
+    """Account, CAA, key and CSR, the order, and its TXT records published."""
+    from acme import messages
+
+    from jupyter_mlssl.acme.caa import check_caa as caa_check
+    from jupyter_mlssl.pki import minting
+
+    names = _names(names)
+    started = time.monotonic()
+    session = session or Session(directory, email=email, eab=eab, ca_bundle=ca_bundle)
+    timings = {"account": time.monotonic() - started}
+    if check_caa:
+        caa_check(names, session.caa_identities, publisher.nameservers)
+    request, key = minting.make_csr(names[0], names[1:])
+    order = session.new_order(minting.csr_pem(request).encode("ascii"))
+    progress(f"ACME order {order.uri}")
+    if order.body.status == messages.STATUS_INVALID:
+        raise AcmeError(f"the CA marked the order {order.uri} invalid: "
+                        f"{_problem(order.body.error)}", code="acme_order_invalid")
+    pending = PendingOrder(names, session, publisher, order, minting.key_pem(key),
+                           started=started, timings=timings)
+    try:
+        pending.challenges = _publish(session, order, publisher, pending.published, progress)
+    except BaseException:
+        abandon(pending, progress)
+        raise
+    timings["published"] = time.monotonic() - started
+    return pending
+
+
+def complete(pending: PendingOrder, *, timeout: float = DEFAULT_TIMEOUT,
+             progress: Callable[[str], None] = lambda message: None) -> Issued:
+    """See the records served, answer the challenges, wait for validation, finalize and
+    download; the records are removed afterwards whatever happened."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+
+    session, publisher = pending.session, pending.publisher
+    deadline = time.monotonic() + timeout
+    try:
+        _check_served(publisher, pending.published)
+        for challb in pending.challenges:
+            try:
+                session.client.answer_challenge(challb, challb.response(session.jwk))
+            except Exception as exc:
+                raise translate(exc, doing="answer the challenge",
+                                directory=session.directory, net=session.net) from None
+        _wait_authorizations(session, pending.order, publisher, pending.published, deadline)
+        pending.timings["validated"] = time.monotonic() - pending.started
+        order = _finalize(session, pending.order, deadline)
+    finally:
+        abandon(pending, progress)
+    chain = order.fullchain_pem
+    leaf = x509.load_pem_x509_certificate(chain.encode("ascii"))
+    pending.timings["issued"] = time.monotonic() - pending.started
+    return Issued(
+        names=pending.names, fullchain_pem=chain, key=pending.key, order_url=order.uri,
+        fingerprint=leaf.fingerprint(hashes.SHA256()).hex(),
+        not_after=leaf.not_valid_after_utc, directory=session.directory,
+        timings=pending.timings,
+    )
+
+
+def abandon(pending: PendingOrder,
+            progress: Callable[[str], None] = lambda message: None) -> None:
+    """Remove the order's TXT records (once)."""
+    published, pending.published = list(pending.published), []
+    _unpublish(pending.publisher, published, progress)
+
+
 def issue(
     names: Sequence[str],
     publisher: Publisher,
@@ -155,52 +261,10 @@ def issue(
     session: Session | None = None,
 ) -> Issued:
     """Obtain a certificate for ``names`` (the first is the common name) by DNS-01."""
-    from acme import messages
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes
-
-    from jupyter_mlssl.acme.caa import check_caa as caa_check
-    from jupyter_mlssl.pki import minting
-
-    names = _names(names)
-    started = time.monotonic()
-    timings: dict[str, float] = {}
-    session = session or Session(directory, email=email, eab=eab, ca_bundle=ca_bundle)
-    timings["account"] = time.monotonic() - started
-    if check_caa:
-        caa_check(names, session.caa_identities, publisher.nameservers)
-    request, key = minting.make_csr(names[0], names[1:])
-    key_pem = minting.key_pem(key)
-    order = session.new_order(minting.csr_pem(request).encode("ascii"))
-    progress(f"ACME order {order.uri}")
-    if order.body.status == messages.STATUS_INVALID:
-        raise AcmeError(f"the CA marked the order {order.uri} invalid: "
-                        f"{_problem(order.body.error)}", code="acme_order_invalid")
-    published: list[tuple[str, str]] = []
-    deadline = time.monotonic() + timeout
-    try:
-        challenges = _publish(session, order, publisher, published, progress)
-        timings["published"] = time.monotonic() - started
-        _check_served(publisher, published)
-        for challb in challenges:
-            try:
-                session.client.answer_challenge(challb, challb.response(session.jwk))
-            except Exception as exc:
-                raise translate(exc, doing="answer the challenge", directory=directory,
-                                net=session.net) from None
-        _wait_authorizations(session, order, publisher, published, deadline)
-        timings["validated"] = time.monotonic() - started
-        order = _finalize(session, order, deadline)
-    finally:
-        _unpublish(publisher, published, progress)
-    chain = order.fullchain_pem
-    leaf = x509.load_pem_x509_certificate(chain.encode("ascii"))
-    timings["issued"] = time.monotonic() - started
-    return Issued(
-        names=names, fullchain_pem=chain, key=key_pem, order_url=order.uri,
-        fingerprint=leaf.fingerprint(hashes.SHA256()).hex(),
-        not_after=leaf.not_valid_after_utc, directory=directory, timings=timings,
-    )
+    pending = begin(names, publisher, directory=directory, email=email, eab=eab,
+                    ca_bundle=ca_bundle, check_caa=check_caa, progress=progress,
+                    session=session)
+    return complete(pending, timeout=timeout, progress=progress)
 
 
 def _problem(error: Any) -> str:
@@ -346,4 +410,5 @@ def _unpublish(publisher: Publisher, published: list[tuple[str, str]],
         progress("could not remove TXT " + "; ".join(failures))
 
 
-__all__ = ["Eab", "EabError", "Issued", "Session", "issue"]
+__all__ = ["Eab", "EabError", "Issued", "PendingOrder", "Session", "abandon", "begin",
+           "complete", "issue"]

@@ -195,7 +195,6 @@ def enable_with_acme(target: Any, order: Mapping[str, Any], *, action: str, yes:
     from jupyter_mlssl.acme.issue import issue
     from jupyter_mlssl.change.settings import settings_from_options
     from jupyter_mlssl.change.workflow import change
-    from jupyter_mlssl.store import history
 
     names = list(order["names"])
     if dry_run:
@@ -212,6 +211,21 @@ def enable_with_acme(target: Any, order: Mapping[str, Any], *, action: str, yes:
     issued = issue(names, publisher, directory=order["directory"], email=order.get("email"),
                    eab=eab_from(order.get("eab_kid"), order.get("eab_hmac_env"), environ),
                    ca_bundle=order.get("acme_ca_bundle"), progress=progress)
+    return install_issued(target, issued, order, action=action, yes=yes, confirm=confirm,
+                          ca_bundle=ca_bundle, verify=verify, progress=progress)
+
+
+def install_issued(target: Any, issued: Any, order: Mapping[str, Any], *, action: str | None,
+                   yes: bool, confirm: Callable[[str], bool] | None, ca_bundle: str | None,
+                   verify: bool, progress: Callable[[str], None]) -> Any:
+    """Record the order, check the chain, install through the change workflow, and remember
+    the order's settings for ``renew`` once the change applied."""
+    from jupyter_mlssl.change.settings import settings_from_options
+    from jupyter_mlssl.change.workflow import change
+    from jupyter_mlssl.store import history
+
+    names = list(issued.names)
+    action = action or ("update" if target.status().ssl.tls_on else "enable")
     history.record(target=target.id, action=f"acme order ({action})", outcome="issued",
                    after_fingerprint=issued.fingerprint,
                    after_not_after=issued.not_after.isoformat(), fqdn=names[0],
