@@ -97,7 +97,7 @@ class ManualPublisher:
 
     def __init__(self, ask: Callable[[str, str, str], None],
                  nameservers: list[tuple[str, int]] | None = None) -> None:
-        self.label = "you (by hand)"
+        self.label = "the records you published"
         self.ask = ask
         self.nameservers = nameservers
 

@@ -151,7 +151,11 @@ def renew_target(target_id: str, *, target: Any = None, force: bool = False,
 
 
 def publisher_for(dns: str | None, dns_zone: str | None, *, ask: Any = None,
-                  credential: Any = None, arm_endpoint: str | None = None) -> Any:
+                  credential: Any = None, arm_endpoint: str | None = None,
+                  names: list[str] | None = None) -> Any:
+    """The publisher for ``--dns-zone`` / ``--dns local://NAME | manual``. Records published
+    by hand for names in the local zone are looked for at the local nameserver, others
+    through the system resolver."""
     from jupyter_mlssl.acme import publishers
 
     if dns_zone:
@@ -163,7 +167,11 @@ def publisher_for(dns: str | None, dns_zone: str | None, *, ask: Any = None,
         if ask is None:
             raise InputError("--dns manual needs someone to publish the records: run it in a "
                              "terminal or a notebook")
-        return publishers.ManualPublisher(ask)
+        from jupyter_mlssl.targets.local import nameserver
+
+        local = bool(names) and all(nameserver.in_zone(n) for n in names or [])
+        return publishers.ManualPublisher(ask, nameservers=[
+            (publishers.LOOPBACK, nameserver.ensure_running())] if local else None)
     raise InputError("say where the _acme-challenge TXT records go: --dns-zone ZONE_ID, "
                      "--dns local://NAME or --dns manual")
 
@@ -193,26 +201,35 @@ def enable_with_acme(target: Any, order: Mapping[str, Any], *, action: str, yes:
     change. The key is made here and goes only to the target. ``order``: names, dns,
     dns_zone, directory, email, eab_kid, eab_hmac_env, acme_ca_bundle."""
     from jupyter_mlssl.acme.issue import issue
-    from jupyter_mlssl.change.settings import settings_from_options
     from jupyter_mlssl.change.workflow import change
 
     names = list(order["names"])
-    if dry_run:
-        # nothing is ordered on a dry run: the plan is shown with a stand-in certificate
-        from jupyter_mlssl.pki import minting
-
-        cert, key = minting.self_signed(names[0], names=names, days=1)
-        desired = settings_from_options(cert=minting.cert_pem(cert).encode(),
-                                        key=minting.key_pem(key).reveal(), cname=names[0])
+    if dry_run:  # nothing is ordered: the plan is shown with a stand-in certificate
+        desired, stand_in_ca = stand_in(names)
         return change(target, desired, action=action, dry_run=True, yes=yes,
-                      confirm=confirm, verify=verify, ca_bundle=ca_bundle, progress=progress)
+                      confirm=confirm, verify=verify, ca_bundle=stand_in_ca, progress=progress)
     publisher = publisher_for(order.get("dns"), order.get("dns_zone"), ask=ask,
-                              credential=credential, arm_endpoint=arm_endpoint)
+                              credential=credential, arm_endpoint=arm_endpoint, names=names)
     issued = issue(names, publisher, directory=order["directory"], email=order.get("email"),
                    eab=eab_from(order.get("eab_kid"), order.get("eab_hmac_env"), environ),
                    ca_bundle=order.get("acme_ca_bundle"), progress=progress)
     return install_issued(target, issued, order, action=action, yes=yes, confirm=confirm,
                           ca_bundle=ca_bundle, verify=verify, progress=progress)
+
+
+def stand_in(names: list[str]) -> tuple[Any, str]:
+    """Settings with a stand-in certificate for ``names`` (from a throwaway CA, one day), and
+    that CA's file: what a plan shows before the real certificate is ordered."""
+    from jupyter_mlssl.change.settings import settings_from_options
+    from jupyter_mlssl.pki import minting
+
+    ca_cert, ca_key = minting.make_ca("mlssl ACME plan stand-in (not a real CA)", days=1)
+    leaf, key = minting.issue_leaf(ca_cert, ca_key, list(names), days=1)
+    path = private_dir(state_dir() / "acme") / "stand-in-ca.pem"
+    write_atomic(path, minting.cert_pem(ca_cert).encode("ascii"), mode=0o600)
+    desired = settings_from_options(cert=minting.cert_pem(leaf).encode("ascii"),
+                                    key=minting.key_pem(key).reveal(), cname=names[0])
+    return desired, str(path)
 
 
 def install_issued(target: Any, issued: Any, order: Mapping[str, Any], *, action: str | None,

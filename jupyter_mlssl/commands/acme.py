@@ -59,7 +59,8 @@ def cert_acme(args: argparse.Namespace, ctx: Context) -> Report:
     order = order_from_args(args)
     publisher = publisher_for(order["dns"], order["dns_zone"], ask=_ask_in_terminal(ctx),
                               credential=ctx.defaults.get("credential_object"),
-                              arm_endpoint=ctx.defaults.get("arm_endpoint"))
+                              arm_endpoint=ctx.defaults.get("arm_endpoint"),
+                              names=order["names"])
     issued = issue(order["names"], publisher, directory=order["directory"],
                    email=order["email"], eab=eab_from(order["eab_kid"], order["eab_hmac_env"],
                                                       ctx.environ),
