@@ -57,7 +57,7 @@ class AcmeBox:
         self.inputs = [self.dns, self.directory, self.sans, self.email, self.eab_kid,
                        self.eab_env, self.ca_bundle]
 
-    def order(self, cname: str) -> dict[str, Any]:
+    def order(self, cname: str | None) -> dict[str, Any]:
         """The order's settings (``renewal.enable_with_acme``'s ``order``)."""
         from jupyter_mlssl.acme.directories import directory_url
         from jupyter_mlssl.errors import InputError
