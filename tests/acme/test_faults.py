@@ -121,3 +121,50 @@ def test_order_invalid(local_dns):
     assert caught.value.code == "acme_order_invalid"
     assert "rejectedIdentifier: policy forbids issuing for this name" in line
     _no_leftovers(NAME)
+
+
+def test_bad_nonce_every_time_is_one_line(local_dns, tmp_path):
+    if pebble_ca.available():
+        pytest.skip(pebble_ca.available())
+    with pebble_ca.Pebble(dnsserver=f"127.0.0.1:{local_dns}", workdir=tmp_path / "p",
+                          nonce_reject=100) as ca, pytest.raises(MlsslError) as caught:
+        _issue(ca)
+    assert caught.value.code == "acme_bad_nonce"
+    assert "rejected 6 nonces in a row" in _one_line(caught.value)
+    _no_leftovers(NAME)
+
+
+def test_manual_dns_in_a_terminal(pebble, eab_env, tmp_path):
+    """``--dns manual``: the record is shown at the prompt; the user publishes it, says yes."""
+    from jupyter_mlssl.commands import Context, run
+    from jupyter_mlssl.parser import build_parser
+
+    prompts, said = [], []
+
+    def confirm(text):
+        prompts.append(text)
+        name, value = text.split("DNS record: ")[1].split(". 60 IN TXT ")
+        nameserver.edit_records(name, "TXT", add=[value.split('"')[1]])  # the user does it
+        return True
+
+    args = build_parser().parse_args([
+        "cert", "acme", "--cname", NAME, "--dns", "manual", "--directory", pebble.directory,
+        "--acme-ca-bundle", pebble.ca_bundle, *eab_env,
+        "--out-cert", str(tmp_path / "c.pem"), "--out-key", str(tmp_path / "k.pem")])
+    report = run(args, Context(confirm=confirm, progress=said.append))
+    assert report.exit_status == 0 and (tmp_path / "c.pem").exists()
+    assert len(prompts) == 1 and f"_acme-challenge.{NAME}" in prompts[0]
+    assert any("You may now remove the DNS record" in line for line in said)
+
+
+def test_manual_dns_refused_where_nobody_can_publish(pebble, eab_env, tmp_path):
+    with pytest.raises(MlsslError, match="needs a terminal or the panel"):
+        from jupyter_mlssl.commands import Context, run
+        from jupyter_mlssl.parser import build_parser
+
+        run(build_parser().parse_args([
+            "cert", "acme", "--cname", NAME, "--dns", "manual", "--directory",
+            pebble.directory, "--acme-ca-bundle", pebble.ca_bundle, *eab_env,
+            "--out-cert", str(tmp_path / "c.pem"), "--out-key", str(tmp_path / "k.pem")]),
+            Context(confirm=None))
+    assert not (tmp_path / "k.pem").exists()
