@@ -150,6 +150,7 @@ def _check_verbs(sub: argparse._SubParsersAction[Any]) -> None:
     p.add_argument("--nameserver", metavar="IP[:PORT]", action="append", default=[],
                    help="ask this nameserver (repeatable); default: the system resolver")
     p.add_argument("--timeout", metavar="S", type=float, default=3.0)
+    _add_dns_set(p)
     _json(p)
 
     p = _verb(sub, "probe", "probe:probe", "what a client sees: protocol, chain, trust, expiry")
@@ -162,6 +163,41 @@ def _check_verbs(sub: argparse._SubParsersAction[Any]) -> None:
     _json(p)
 
 
+def _add_dns_set(p: argparse.ArgumentParser) -> None:
+    """``dns set TARGET --label L | --zone ZONE [--name N] [--ttl S] [--record T]``: point DNS
+    at a target (the article's step 4). ``dns NAME`` stays the check; NAME ``set`` selects
+    this form, whose TARGET comes next."""
+    p.add_argument("set_target", metavar="TARGET", nargs="?",
+                   help="with `dns set`: local://NAME or an ARM resource id")
+    g = p.add_argument_group("dns set", "mlssl dns set TARGET --label L | --zone ZONE_ID")
+    g.add_argument("--label", metavar="L",
+                   help="AKS: the DNS label of the router's public IP (L.<region>.cloudapp."
+                        "azure.com)")
+    g.add_argument("--clear-label", action="store_true",
+                   help="AKS: remove the router IP's DNS label (and its cloudapp name)")
+    g.add_argument("--zone", metavar="ZONE_ID",
+                   help="an Azure DNS zone's ARM id (or `local` for local targets)")
+    g.add_argument("--name", dest="record_name", metavar="NAME",
+                   help="the name to point (default: the target's --cname)")
+    g.add_argument("--ttl", metavar="S", type=int, default=300)
+    g.add_argument("--record", metavar="A|alias|CNAME",
+                   help="record kind (default: alias on AKS, A elsewhere)")
+    g.add_argument("--dry-run", action="store_true", help="show the plan, change nothing")
+    g.add_argument("--yes", action="store_true", help="replace an existing record unasked")
+    g.add_argument("--no-verify", action="store_true",
+                   help="skip asking the zone's nameservers afterwards")
+
+
+def _add_dns_zone(p: argparse.ArgumentParser) -> None:
+    """``enable|update ... --cname NAME --dns-zone ZONE_ID``: the record in the same plan."""
+    p.add_argument("--dns-zone", metavar="ZONE_ID",
+                   help="also point --cname at the service in this Azure DNS zone (`local`"
+                        " for local targets): planned, applied, verified, rolled back together")
+    p.add_argument("--dns-record", metavar="A|alias|CNAME",
+                   help="with --dns-zone: record kind (default: alias on AKS, A elsewhere)")
+    p.add_argument("--dns-ttl", metavar="S", type=int, default=300)
+
+
 def _target_verbs(sub: argparse._SubParsersAction[Any]) -> None:
     """``status``, ``enable | update | disable | apply``, ``history``."""
     p = _verb(sub, "status", "targets:status", "TLS status, name, address and expiry of a target")
@@ -170,8 +206,10 @@ def _target_verbs(sub: argparse._SubParsersAction[Any]) -> None:
 
     p = _verb(sub, "enable", "targets:enable", "turn TLS on")
     _change_flags(p, needs_settings=True)
+    _add_dns_zone(p)
     p = _verb(sub, "update", "targets:update", "change or renew the certificate")
     _change_flags(p, needs_settings=True)
+    _add_dns_zone(p)
     p = _verb(sub, "disable", "targets:disable", "turn TLS off (asks for confirmation)")
     _change_flags(p, needs_settings=False)
 
@@ -213,8 +251,9 @@ def _acme_options(parser: argparse.ArgumentParser, *, required: bool) -> None:
         group.add_argument("--cname", metavar="NAME", required=True)
     group.add_argument("--san", metavar="NAME", action="append", default=[],
                        help="another DNS name for the certificate (repeatable)")
-    group.add_argument("--dns-zone", metavar="ZONE_ID",
-                       help="publish the TXT records in this Azure DNS zone")
+    if "--dns-zone" not in parser._option_string_actions:  # enable|update have it (dns set)
+        group.add_argument("--dns-zone", metavar="ZONE_ID",
+                           help="publish the TXT records in this Azure DNS zone")
     group.add_argument("--dns", metavar="local://NAME|manual",
                        help="publish in the local target's nameserver, or show them to you")
     group.add_argument("--directory", metavar="URL",

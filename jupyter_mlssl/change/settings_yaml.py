@@ -40,6 +40,10 @@ SCHEMA: dict[str, tuple[type, str]] = {
     "password_env": (str, "an environment variable name"),
     "acme": (dict, "a mapping: dns or dns_zone, and directory, email, san, eab_kid, "
                    "eab_hmac_env, ca_bundle"),
+    # `dns set` in the same plan (change/dns_change.py): the zone to point cname at
+    "dns_zone": (str, "an Azure DNS zone id, or local"),
+    "dns_record": (str, "A, alias or CNAME"),
+    "dns_ttl": (int, "seconds"),
 }
 
 #: the keys of ``acme:`` (a free certificate ordered by ACME DNS-01, like ``--acme``)
@@ -63,6 +67,9 @@ class DesiredOptions:
     renew: bool = False
     password_env: str | None = None
     acme: dict[str, Any] | None = None
+    dns_zone: str | None = None
+    dns_record: str | None = None
+    dns_ttl: int = 300
     lines: dict[str, int] = field(default_factory=dict)
     source: str = "YAML"
 
@@ -312,6 +319,10 @@ def _check_value(name: str, value: Any, source: str, line: int) -> Any:
                     "holding the password, not the password")
     if not text:
         raise _fail(source, line, f"{name}: expected {described}, got an empty value")
+    if kind is int:
+        if not text.isdigit() or not 0 < int(text) < 2**31:
+            raise _fail(source, line, f"{name}: expected {described}, got {shorten(text)}")
+        return int(text)
     return text
 
 

@@ -158,6 +158,13 @@ def apply(args: argparse.Namespace, ctx: Context) -> Any:
     ctx.progress(preview.summary())
     for item in preview.changes:
         ctx.progress(f"  {item.field}: {item.before or '-'} -> {item.after or '-'}")
+    if options.dns_zone:  # `dns_zone:` in the YAML: the record in the same plan
+        from jupyter_mlssl.change.dns_change import change_with_dns
+
+        return change_with_dns(
+            target, desired, zone=options.dns_zone, record=options.dns_record,
+            ttl=options.dns_ttl or 300, dry_run=args.dry_run, yes=args.yes, confirm=ctx.confirm,
+            verify=not args.no_verify, ca_bundle=args.ca_bundle, progress=ctx.progress)
     return change(
         target,
         desired,

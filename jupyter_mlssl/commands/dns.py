@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from jupyter_mlssl.commands import Context
-    from jupyter_mlssl.dns import DnsReport
 
 
-def check(args: argparse.Namespace, ctx: Context) -> DnsReport:
+def check(args: argparse.Namespace, ctx: Context) -> Any:
+    if args.name == "set" and getattr(args, "set_target", None):  # `dns set TARGET ...`
+        from jupyter_mlssl.commands.dns_set import dns_set
+
+        return dns_set(args, ctx)
     from jupyter_mlssl.dns import check_dns
 
     return check_dns(

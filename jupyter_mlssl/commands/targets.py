@@ -54,6 +54,16 @@ def _change(args: argparse.Namespace, ctx: Context, action: str) -> Report:
         disable=disable,
         current=current,
     )
+    if getattr(args, "dns_zone", None):  # the record in the same plan (dns_change.py)
+        from jupyter_mlssl.change.dns_change import change_with_dns
+
+        return change_with_dns(
+            target, desired, zone=args.dns_zone, record=args.dns_record, ttl=args.dns_ttl,
+            action="renew" if renew else action, dry_run=bool(args.dry_run),
+            yes=bool(args.yes), confirm=ctx.confirm,
+            verify=not getattr(args, "no_verify", False),
+            ca_bundle=getattr(args, "ca_bundle", None) or ctx.defaults.get("ca_bundle"),
+            progress=ctx.progress)
     return change(
         target, desired,
         action="renew" if renew else action,

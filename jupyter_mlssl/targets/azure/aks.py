@@ -183,6 +183,7 @@ class AksComputeTarget(AzureTarget):
         router = _router_ip(ips, facts.get("address"))
         if router is not None:
             facts["address"] = router.ip_address or facts.get("address")
+            facts["ip_id"] = router.id  # for `dns set --label` (public_ip.py)
             dns = router.dns_settings
             if dns is not None:
                 facts["fqdn"] = dns.fqdn

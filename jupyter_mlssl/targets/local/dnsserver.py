@@ -1,6 +1,6 @@
 """A small authoritative DNS server on loopback: the local target's names, and the tests'.
 
-It answers A, AAAA and CNAME (and ANY) from a :class:`Zone` the code controls, over UDP and
+It answers A, AAAA, CNAME and TXT (and ANY) from a :class:`Zone` the code controls, over UDP and
 TCP on the same port, like a real authoritative server: NXDOMAIN for a name not in the zone,
 an empty NOERROR answer for a name that exists without a record of the asked type, CNAME
 chains followed inside the zone. The wire format is dnslib's (a maintained library); only

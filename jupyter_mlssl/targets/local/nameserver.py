@@ -141,33 +141,6 @@ def publish(add: dict[str, str], remove: list[str] = ()) -> None:  # type: ignor
         zone.save(zone_file())
 
 
-def edit_records(name: str, rtype: str, *, add: list[str] = (),  # type: ignore[assignment]
-                 remove: list[str] = (), ttl: int = TTL) -> list[str]:  # type: ignore[assignment]
-    """Add and remove values of ``name``'s ``rtype`` set in one atomic rewrite under the zone
-    lock (several ACME validations can share one ``_acme-challenge`` name); returns the set."""
-    from jupyter_mlssl.targets.local.dnsserver import Zone
-
-    with file_lock(dns_dir() / "zone.lock", "the local DNS zone"):
-        _ensure_zone_file()
-        zone = Zone.load(zone_file())
-        current = list((zone.get(name) or {}).get(rtype.upper(), (ttl, []))[1])
-        values = [v for v in current if v not in remove]
-        values += [v for v in add if v not in values]
-        zone.set_records(name, rtype, values, ttl)
-        zone.save(zone_file())
-        return values
-
-
-def records(name: str, rtype: str) -> list[str]:
-    """``name``'s ``rtype`` values in the zone file (what the daemon serves once reloaded)."""
-    from jupyter_mlssl.targets.local.dnsserver import Zone
-
-    if not zone_file().exists():
-        return []
-    found = Zone.load(zone_file()).get(name) or {}
-    return list(found.get(rtype.upper(), (0, []))[1])
-
-
 def wait_until_served(name: str, address: str, timeout: float = 3.0) -> bool:
     """Wait (bounded) until the daemon answers ``name`` with ``address``: it reloads the
     zone on an mtime change, and verification must not race that reload."""
@@ -191,3 +164,75 @@ def wait_until_served(name: str, address: str, timeout: float = 3.0) -> bool:
         if time.monotonic() >= deadline:
             return False
         time.sleep(0.05)
+
+
+# -- records by name and type (``dns set`` on local targets; ACME DNS-01 TXT) ----------------
+#: what a record set holds, as the etag of the local store: (ttl, values), None when absent
+Held = tuple[int, list[str]] | None
+_UNSET: object = object()
+
+
+def get_records(name: str, rtype: str) -> Held:
+    """``(ttl, values)`` of ``name``'s ``rtype`` records in the local zone, or None."""
+    from jupyter_mlssl.targets.local.zone import Zone
+
+    path = zone_file()
+    if not path.exists():
+        return None
+    held = (Zone.load(path).get(name) or {}).get(rtype.upper())
+    return (held[0], list(held[1])) if held else None
+
+
+def set_records(name: str, rtype: str, values: list[str] | None, ttl: int = TTL, *,
+                expect: object = _UNSET) -> Held:
+    """Set (``values``) or remove (None) ``name``'s ``rtype`` records in one atomic rewrite.
+
+    ``expect``: what the caller read (``get_records``); if the zone holds something else now,
+    nothing is written and :class:`OperationError` names the current value (the local
+    equivalent of an etag's 412). Returns what was held before.
+    """
+    from jupyter_mlssl.targets.local.dnsserver import Zone
+
+    with file_lock(dns_dir() / "zone.lock", "the local DNS zone"):
+        _ensure_zone_file()
+        zone = Zone.load(zone_file())
+        held = (zone.get(name) or {}).get(rtype.upper())
+        before: Held = (held[0], list(held[1])) if held else None
+        if expect is not _UNSET and expect != before:
+            raise OperationError(
+                f"{rtype.upper()} {name} in the local zone was changed meanwhile; it now holds"
+                f" {before[1] if before else 'nothing'}: look, then run the command again",
+                code="precondition_failed")
+        if values is None:
+            zone.remove(name, rtype.upper())
+        else:
+            zone.set_records(name, rtype.upper(), values, ttl)
+        zone.save(zone_file())
+        return before
+
+
+def edit_records(name: str, rtype: str, *, add: list[str] = (),  # type: ignore[assignment]
+                 remove: list[str] = (), ttl: int = TTL) -> list[str]:  # type: ignore[assignment]
+    """Add and remove values of ``name``'s ``rtype`` set in one atomic rewrite under the zone
+    lock (several ACME validations can share one ``_acme-challenge`` name); returns the set
+    (the set is dropped when its last value goes)."""
+    from jupyter_mlssl.targets.local.dnsserver import Zone
+
+    with file_lock(dns_dir() / "zone.lock", "the local DNS zone"):
+        _ensure_zone_file()
+        zone = Zone.load(zone_file())
+        current = list((zone.get(name) or {}).get(rtype.upper(), (ttl, []))[1])
+        values = [v for v in current if v not in remove]
+        values += [v for v in add if v not in values]
+        if values:
+            zone.set_records(name, rtype, values, ttl)
+        else:
+            zone.remove(name, rtype.upper())
+        zone.save(zone_file())
+        return values
+
+
+def records(name: str, rtype: str) -> list[str]:
+    """``name``'s ``rtype`` values in the zone file (what the daemon serves once reloaded)."""
+    held = get_records(name, rtype)
+    return list(held[1]) if held else []

@@ -48,13 +48,8 @@ class Zone:
 
     def set_records(self, name: str, rtype: str, values: str | Iterable[str],
                     ttl: int = 60) -> None:
-        """Set ``name``'s ``rtype`` records to ``values`` (TXT: the texts; CAA:
-        ``'0 issue "ca.example"'``); an empty ``values`` removes them."""
-        values = [values] if isinstance(values, str) else list(values)
-        if values:
-            self._set(name, rtype, values, ttl)
-        else:
-            self.remove(name, rtype)
+        """Any served type, by name: ``set_records("x", "TXT", ["token"])``."""
+        self._set(name, rtype, values, ttl)
 
     def remove(self, name: str, rtype: str | None = None) -> None:
         """Forget ``name`` (or only its ``rtype`` records); absent names are fine."""
@@ -78,7 +73,11 @@ class Zone:
             values = [str(ipaddress.IPv4Address(v)) for v in values]
         elif rtype == "AAAA":
             values = [str(ipaddress.IPv6Address(v)) for v in values]
-        elif rtype in ("TXT", "CAA"):
+        elif rtype == "TXT":  # ACME DNS-01 tokens and the like: any printable text
+            values = [str(v) for v in values]
+            if not values or any(len(v.encode()) > 255 or not v.isprintable() for v in values):
+                raise RecordError(name, "a TXT record holds 1+ printable strings of <= 255 bytes")
+        elif rtype == "CAA":  # '0 issue "ca.example"': flags, tag, value
             values = [str(v) for v in values]
         else:
             if len(values) != 1:
