@@ -374,8 +374,8 @@ def _finalize(session: Session, order: Any, deadline: float) -> Any:
         body = order.body
         if body.status == messages.STATUS_VALID and body.certificate:
             try:
+                # the library's own download, which poll_finalization wraps in a 1 s sleep
                 cert = session.client._post_as_get(body.certificate)
-                # library's own download, which poll_finalization wraps in its 1 s sleep)
             except Exception as exc:
                 raise translate(exc, doing="download the certificate",
                                 directory=session.directory, net=session.net) from None
@@ -386,8 +386,15 @@ def _finalize(session: Session, order: Any, deadline: float) -> Any:
         if time.monotonic() >= deadline:
             raise translate(acme_errors.TimeoutError(), doing="finalize the order",
                             directory=session.directory)
-        if response is not None or body.status != messages.STATUS_VALID:
+        if response is not None:  # the first look is at once: pebble is often done by then
             delay = _backoff(response, delay, deadline)
+            if body.status == messages.STATUS_READY:  # an earlier orderNotReady: finalize now
+                try:
+                    order = session.client.begin_finalization(order)
+                except Exception as exc:
+                    raise translate(exc, doing="finalize the order",
+                                    directory=session.directory, net=session.net) from None
+                continue
         try:
             response = session.client._post_as_get(order.uri)
         except Exception as exc:
