@@ -119,3 +119,18 @@ def test_renewal_due_without_a_reachable_ca_uses_the_lifetime():
     due = renewal_due(minting.cert_pem(cert), directory=f"http://127.0.0.1:{port}/dir")
     assert due == cert.not_valid_after_utc - (cert.not_valid_after_utc
                                               - cert.not_valid_before_utc) / 3
+
+
+def test_renew_microsoft_provided_uses_the_targets_renew(local_target, capsys):  # noqa: F811
+    from jupyter_mlssl.store import history
+
+    assert main(["enable", local_target.id, "--leaf-domain-label", "iris", "--yes"]) == 0
+    before = local_target.status()
+    capsys.readouterr()
+    assert main(["renew", local_target.id, "--yes"]) == 0, capsys.readouterr().err
+    after = local_target.status()
+    assert after.ssl.leaf_domain_label == before.ssl.leaf_domain_label
+    assert after.certificate_not_after >= before.certificate_not_after
+    rows = history.entries(target=local_target.id, limit=5).entries
+    assert rows[0]["action"] == "renew" and rows[0]["outcome"] == "applied"
+    assert rows[0]["before_fingerprint"] != rows[0]["after_fingerprint"]
