@@ -134,3 +134,14 @@ def test_renew_microsoft_provided_uses_the_targets_renew(local_target, capsys): 
     rows = history.entries(target=local_target.id, limit=5).entries
     assert rows[0]["action"] == "renew" and rows[0]["outcome"] == "applied"
     assert rows[0]["before_fingerprint"] != rows[0]["after_fingerprint"]
+
+
+def test_enable_acme_dry_run_orders_nothing(local_target, pebble, eab_env,  # noqa: F811
+                                            capsys):
+    assert main(["enable", local_target.id, "--acme", "--cname", CNAME, "--dns",
+                 local_target.id, "--directory", pebble.directory, "--acme-ca-bundle",
+                 pebble.ca_bundle, *eab_env, "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "Plan" in out and CNAME in out
+    assert "/my-order/" not in (pebble.workdir / "pebble.log").read_text()
+    assert local_target.status().ssl.status == "Disabled"
