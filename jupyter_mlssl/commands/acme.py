@@ -17,7 +17,7 @@ def _ask_in_terminal(ctx: Context) -> Any:
             from jupyter_mlssl.errors import InputError
 
             raise InputError("--dns manual needs a terminal or the panel to show the record")
-        if action == "add" and not ctx.confirm(line + "\nPublished? [y/N] "):
+        if action == "add" and not ctx.confirm(line + "\nPublished (the CA looks next)?"):
             from jupyter_mlssl.errors import InputError
 
             raise InputError("stopped: the TXT record was not published")
