@@ -122,7 +122,26 @@ class AzureDnsPublisher:
         self.zone_id = zone_id
         self.credential = credential
         self.arm_endpoint = arm_endpoint
-        self.nameservers = nameservers
+        self._nameservers = nameservers
+        self._looked_up = nameservers is not None
+
+    @property
+    def nameservers(self) -> list[tuple[str, int]] | None:  # type: ignore[override]
+        """The zone's own name servers (asked directly: a recursive resolver may have cached
+        the name's absence for minutes); the system resolver if they cannot be found."""
+        if not self._looked_up:
+            self._looked_up = True
+            try:
+                from jupyter_mlssl.targets.azure.dns_zone import DnsZone
+
+                hosts = DnsZone(self.zone_id, credential=self.credential,
+                                arm_endpoint=self.arm_endpoint,
+                                **self.client_options).name_servers()
+                found = [query(host, "A", None)[1] for host in hosts]
+                self._nameservers = [(a, 53) for addresses in found for a in addresses][:4] or None
+            except Exception:  # the system resolver still answers, only later
+                self._nameservers = None
+        return self._nameservers
 
     def _relative(self, name: str) -> str:
         zone = self.zone_id.rstrip("/").rsplit("/", 1)[-1].lower().rstrip(".")
