@@ -58,6 +58,13 @@ def test_enable_acme_probe_renew_history(local_target, pebble, eab_env,  # noqa:
     account_key = next((state_dir() / "acme" / "accounts").glob("*/key.pem")).read_text()
     body = account_key.strip().splitlines()[1]
     assert body not in dumped and body not in managed
+    # nor in any log: the local daemons', pebble's
+    logs = [*state_dir().rglob("*.log"), pebble.workdir / "pebble.log"]
+    assert logs
+    for log in logs:
+        text = log.read_text(errors="replace")
+        assert "PRIVATE KEY" not in text and body not in text, log
+        assert pebble.eab_hmac not in text, log
 
 
 def test_renew_own_certificate_says_how(local_target, tmp_path, capsys):  # noqa: F811
