@@ -235,8 +235,10 @@ def stand_in(names: list[str]) -> tuple[Any, str]:
 def install_issued(target: Any, issued: Any, order: Mapping[str, Any], *, action: str | None,
                    yes: bool, confirm: Callable[[str], bool] | None, ca_bundle: str | None,
                    verify: bool, progress: Callable[[str], None]) -> Any:
-    """Record the order, check the chain, install through the change workflow, and remember
-    the order's settings for ``renew`` once the change applied."""
+    """Record the order, check the chain, install through the change workflow (with the
+    name's record in the same plan when ``order['point']`` names a zone, as
+    ``enable --dns-zone`` does), and remember the order's settings for ``renew`` once the
+    change applied."""
     from jupyter_mlssl.change.settings import settings_from_options
     from jupyter_mlssl.change.workflow import change
     from jupyter_mlssl.store import history
@@ -250,8 +252,17 @@ def install_issued(target: Any, issued: Any, order: Mapping[str, Any], *, action
     _check_chain(issued, ca_bundle)  # the trust store the verification probe will use
     desired = settings_from_options(cert=issued.fullchain_pem.encode("ascii"),
                                     key=issued.key.reveal(), cname=names[0])
-    report = change(target, desired, action=action, dry_run=False, yes=yes, confirm=confirm,
-                    verify=verify, ca_bundle=ca_bundle, progress=progress)
+    point = order.get("point")
+    if point:
+        from jupyter_mlssl.change.dns_change import change_with_dns
+
+        report = change_with_dns(target, desired, zone=point["zone"], record=point.get("record"),
+                                 ttl=point.get("ttl") or 300, action=action, yes=yes,
+                                 confirm=confirm, verify=verify, ca_bundle=ca_bundle,
+                                 progress=progress)
+    else:
+        report = change(target, desired, action=action, dry_run=False, yes=yes,
+                        confirm=confirm, verify=verify, ca_bundle=ca_bundle, progress=progress)
     if getattr(report, "exit_status", 1) == 0:
         leaf = issued.fullchain_pem.split("-----END CERTIFICATE-----")[0]
         remember(target.id, {**order, "certificate": leaf + "-----END CERTIFICATE-----\n"})

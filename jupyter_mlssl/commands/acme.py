@@ -33,10 +33,20 @@ def order_from_args(args: argparse.Namespace) -> dict[str, Any]:
         from jupyter_mlssl.errors import InputError
 
         raise InputError("--acme needs --cname NAME (and --san NAME for more names)")
+    dns, zone = getattr(args, "dns", None), getattr(args, "dns_zone", None)
+    point = None
+    if getattr(args, "acme", False) and zone:  # enable|update --dns-zone: dns set's zone,
+        point = {"zone": zone, "record": getattr(args, "dns_record", None),  # also the TXT's
+                 "ttl": getattr(args, "dns_ttl", None)}                   # unless --dns
+        if zone == "local":
+            dns, zone = dns or f"{args.target}", None
+        elif dns:
+            zone = None
     return {
         "names": [args.cname, *(getattr(args, "san", None) or [])],
-        "dns": getattr(args, "dns", None),
-        "dns_zone": getattr(args, "dns_zone", None),
+        "point": point,
+        "dns": dns,
+        "dns_zone": zone,
         "directory": directory_url(getattr(args, "directory", None)),
         "email": getattr(args, "email", None),
         "eab_kid": getattr(args, "eab_kid", None),

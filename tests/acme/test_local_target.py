@@ -152,3 +152,23 @@ def test_enable_acme_dry_run_orders_nothing(local_target, pebble, eab_env,  # no
     assert "Plan" in out and CNAME in out
     assert "/my-order/" not in (pebble.workdir / "pebble.log").read_text()
     assert local_target.status().ssl.status == "Disabled"
+
+
+def test_enable_acme_with_dns_zone_points_the_name_too(local_target, pebble,  # noqa: F811
+                                                       eab_env, tmp_path, capsys):
+    """``--dns-zone local`` is ``dns set``'s zone: the name's record in the same plan, and,
+    without ``--dns``, where the TXT records go."""
+    from jupyter_mlssl.store import history
+
+    roots = tmp_path / "roots.pem"
+    roots.write_text(pebble.roots_pem())
+    name = "shop.example.test"  # outside the local zone: only dns set points it
+    assert main(["enable", local_target.id, "--acme", "--cname", name, "--dns-zone", "local",
+                 "--directory", pebble.directory, "--acme-ca-bundle", pebble.ca_bundle,
+                 *eab_env, "--yes", "--ca-bundle", str(roots)]) == 0, capsys.readouterr().err
+    rows = history.entries(target=local_target.id, limit=5).entries
+    assert [r["action"] for r in rows][:3] == ["dns set", "enable", "acme order (enable)"]
+    from jupyter_mlssl.targets.local import nameserver
+
+    assert nameserver.records(name, "A") == ["127.0.0.1"]
+    assert nameserver.records(f"_acme-challenge.{name}", "TXT") == []
