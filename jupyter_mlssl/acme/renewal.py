@@ -253,6 +253,7 @@ def install_issued(target: Any, issued: Any, order: Mapping[str, Any], *, action
     desired = settings_from_options(cert=issued.fullchain_pem.encode("ascii"),
                                     key=issued.key.reveal(), cname=names[0])
     point = order.get("point")
+    report: Any
     if point:
         from jupyter_mlssl.change.dns_change import change_with_dns
 
