@@ -33,6 +33,10 @@ $(LABEXT): labextension/package.json $(wildcard labextension/src/*.ts labextensi
 /usr/bin/chromium:
 	bash scripts/install-chromium.sh
 
+# The ACME tests run against Debian's pebble (Let's Encrypt's test CA); install it as Chromium.
+/usr/bin/pebble:
+	bash scripts/install-pebble.sh
+
 setup: $(STAMP) $(LABEXT)
 
 # The main job: the local quickstart notebook, run headless on a real kernel. Each step
@@ -61,7 +65,7 @@ typecheck: setup
 	$(BIN)/mypy --strict --follow-imports=silent jupyter_mlssl/api.py
 
 # pytest exits 5 when it collects nothing: that is a broken suite, not a pass.
-pytest: setup /usr/bin/chromium
+pytest: setup /usr/bin/chromium /usr/bin/pebble
 	$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; exit $$rc
 

@@ -23,6 +23,7 @@ from jupyter_mlssl.api import (
     panel,
     probe,
     probe_many,
+    renewal_due,
 )
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ __all__ = [
     "panel",
     "probe",
     "probe_many",
+    "renewal_due",
     "unload_ipython_extension",
 ]
 

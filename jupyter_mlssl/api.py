@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from jupyter_mlssl.widgets import Panel
 
 __all__ = ["aprobe_many", "check_dns", "connect", "inspect_certificate", "panel", "probe",
-           "probe_many"]
+           "probe_many", "renewal_due"]
 
 #: a certificate or key: a path, or the file's bytes
 Source = str | os.PathLike[str] | bytes | bytearray | memoryview
@@ -125,3 +125,12 @@ def panel(target: str | None = None, *, targets: list[str] | tuple[str, ...] | N
 
     return Panel(target=target, targets=targets, ca_bundle=ca_bundle, credential=credential,
                  arm_endpoint=arm_endpoint, timeout=timeout)
+
+
+def renewal_due(cert_pem: str | bytes, *, directory: str | None = None,
+                ca_bundle: str | None = None, client: Any = None) -> dt.datetime:
+    """When to renew a certificate (UTC): inside its CA's ARI window (RFC 9773) when the
+    ACME ``directory`` offers one, else when a third of its lifetime is left."""
+    from jupyter_mlssl.acme.renewal import renewal_due as _renewal_due
+
+    return _renewal_due(cert_pem, directory=directory, ca_bundle=ca_bundle, client=client)

@@ -86,6 +86,7 @@ def build_parser(prog: str = PROG) -> ArgumentParser:
     _check_verbs(sub)
     _target_verbs(sub)
     _local_verbs(sub)
+    _acme_verbs(sub)
     # panel: notebook only; the CLI says so
     p = _verb(sub, "panel", "panel:show", "show the widget panel (in a notebook)")
     p.add_argument("target", metavar="TARGET", nargs="?")
@@ -241,3 +242,49 @@ def _local_verbs(sub: argparse._SubParsersAction[Any]) -> None:
     p = _verb(local_sub, "list", "local:services", "list local scoring services")
     _json(p)
 
+
+
+def _acme_options(parser: argparse.ArgumentParser, *, required: bool) -> None:
+    """How an ACME certificate is ordered (``cert acme``, ``enable|update --acme``)."""
+    group = parser.add_argument_group("ACME (free, automatic certificates by DNS-01)")
+    if required:
+        group.add_argument("--cname", metavar="NAME", required=True)
+    group.add_argument("--san", metavar="NAME", action="append", default=[],
+                       help="another DNS name for the certificate (repeatable)")
+    if "--dns-zone" not in parser._option_string_actions:  # enable|update have it (dns set)
+        group.add_argument("--dns-zone", metavar="ZONE_ID",
+                           help="publish the TXT records in this Azure DNS zone")
+    group.add_argument("--dns", metavar="local://NAME|manual",
+                       help="publish in the local target's nameserver, or show them to you")
+    group.add_argument("--directory", metavar="URL",
+                       help="ACME directory: letsencrypt (default), letsencrypt-staging, "
+                       "zerossl, google, or a URL")
+    group.add_argument("--eab-kid", metavar="K", help="external account binding key id")
+    group.add_argument("--eab-hmac-env", metavar="VAR",
+                       help="environment variable holding the EAB HMAC key")
+    group.add_argument("--email", metavar="A", help="account contact address")
+    group.add_argument("--acme-ca-bundle", metavar="FILE",
+                       help="trust store for the ACME server itself (an internal CA)")
+
+
+def _acme_verbs(sub: argparse._SubParsersAction[Any]) -> None:
+    """``cert acme``, ``enable|update --acme``, ``renew``."""
+    cert = sub.choices["cert"]
+    cert_sub = next(a for a in cert._actions if isinstance(a, argparse._SubParsersAction))
+    p = _verb(cert_sub, "acme", "acme:cert_acme",
+              "get a free certificate from an ACME CA by DNS-01")
+    _acme_options(p, required=True)
+    p.add_argument("--out-cert", metavar="FILE", required=True)
+    p.add_argument("--out-key", metavar="FILE", required=True)
+    p.add_argument("--force", action="store_true", help="overwrite existing output files")
+    _json(p)
+    for verb in ("enable", "update"):
+        p = sub.choices[verb]
+        p.add_argument("--acme", action="store_true",
+                       help="order the certificate by ACME and install it, in one plan")
+        _acme_options(p, required=False)
+    p = _verb(sub, "renew", "acme:renew",
+              "renew what the target has (Microsoft-provided or ACME-managed)")
+    _change_flags(p, needs_settings=False)
+    p.add_argument("--force", action="store_true",
+                   help="renew an ACME certificate now, before its renewal time")

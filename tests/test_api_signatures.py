@@ -11,18 +11,19 @@ import jupyter_mlssl as mlssl
 from jupyter_mlssl import api
 
 PUBLIC = ["connect", "inspect_certificate", "check_dns", "probe", "probe_many", "aprobe_many",
-          "panel"]
+          "panel", "renewal_due"]
 
 
 def _underlying(name: str):
     from jupyter_mlssl import certificates, dns, probing
+    from jupyter_mlssl.acme.renewal import renewal_due
     from jupyter_mlssl.change.targets import open_for_change
     from jupyter_mlssl.widgets import Panel
 
     return {"connect": open_for_change, "inspect_certificate": certificates.inspect,
             "check_dns": dns.check_dns, "probe": probing.probe,
             "probe_many": probing.probe_many, "aprobe_many": probing.aprobe_many,
-            "panel": Panel.__init__}[name]
+            "panel": Panel.__init__, "renewal_due": renewal_due}[name]
 
 
 @pytest.mark.parametrize("name", PUBLIC)

@@ -54,9 +54,9 @@ def outputs_text(cell: nbformat.NotebookNode) -> str:
     return "\n".join(parts)
 
 
-def test_there_are_four_notebooks_and_the_panel_app():
+def test_there_are_five_notebooks_and_the_panel_app():
     numbered = [p.stem[:2] for p in NOTEBOOKS if p.stem[:2].isdigit()]
-    assert numbered == ["01", "02", "03", "04"], NOTEBOOKS
+    assert numbered == ["01", "02", "03", "04", "05"], NOTEBOOKS
     assert [p.stem for p in NOTEBOOKS if not p.stem[:2].isdigit()] == ["panel-app"]
 
 

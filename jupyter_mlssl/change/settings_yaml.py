@@ -38,11 +38,17 @@ SCHEMA: dict[str, tuple[type, str]] = {
     "overwrite_existing_domain": (bool, "true or false"),
     "renew": (bool, "true or false"),
     "password_env": (str, "an environment variable name"),
+    "acme": (dict, "a mapping: dns or dns_zone, and directory, email, san, eab_kid, "
+                   "eab_hmac_env, ca_bundle"),
     # `dns set` in the same plan (change/dns_change.py): the zone to point cname at
     "dns_zone": (str, "an Azure DNS zone id, or local"),
     "dns_record": (str, "A, alias or CNAME"),
     "dns_ttl": (int, "seconds"),
 }
+
+#: the keys of ``acme:`` (a free certificate ordered by ACME DNS-01, like ``--acme``)
+ACME_KEYS = ("dns", "dns_zone", "directory", "email", "san", "eab_kid", "eab_hmac_env",
+             "ca_bundle")
 
 _OWN = ("cert", "key", "cname", "password_env")
 _PEM = "-----BEGIN"
@@ -60,6 +66,7 @@ class DesiredOptions:
     overwrite_existing_domain: bool = False
     renew: bool = False
     password_env: str | None = None
+    acme: dict[str, Any] | None = None
     dns_zone: str | None = None
     dns_record: str | None = None
     dns_ttl: int = 300
@@ -227,7 +234,10 @@ def parse(text: str, *, source: str = "YAML", first_line: int = 1,
 
 def _construct(loader: yaml.SafeLoader, name: str, node: yaml.Node, source: str,
                line: int) -> Any:
-    """The Python value of a setting's node; only scalars are settings."""
+    """The Python value of a setting's node; only scalars are settings (and ``acme:``, a
+    mapping of scalars)."""
+    if name == "acme":
+        return _construct_acme(loader, node, source, line)
     if not isinstance(node, yaml.ScalarNode):
         kind = "a list" if isinstance(node, yaml.SequenceNode) else "a mapping"
         raise _fail(source, line, f"{name}: expected {SCHEMA[name][1]}, got {kind}")
@@ -238,8 +248,43 @@ def _construct(loader: yaml.SafeLoader, name: str, node: yaml.Node, source: str,
     return loader.construct_object(node, deep=True)
 
 
+def _construct_acme(loader: yaml.SafeLoader, node: yaml.Node, source: str,
+                    line: int) -> dict[str, Any]:
+    if not isinstance(node, yaml.MappingNode):
+        raise _fail(source, line, f"acme: expected {SCHEMA['acme'][1]}")
+    out: dict[str, Any] = {}
+    for key_node, value_node in node.value:
+        at = key_node.start_mark.line + (line - node.start_mark.line)
+        key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+        if not isinstance(key, str) or key not in ACME_KEYS:
+            raise _fail(source, at, f"acme: unknown key {shorten(key)}; known keys: "
+                        + ", ".join(ACME_KEYS))
+        if key in out:
+            raise _fail(source, at, f"acme: '{key}' given twice")
+        nodes = value_node.value if (key == "san" and isinstance(
+            value_node, yaml.SequenceNode)) else [value_node]
+        values = []
+        for item in nodes:
+            if not isinstance(item, yaml.ScalarNode) or len(item.value) > MAX_VALUE:
+                raise _fail(source, at, f"acme: {key}: expected a short text")
+            text = str(loader.construct_object(item)).strip()
+            if not text or any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in text):
+                raise _fail(source, at, f"acme: {key}: expected a name, a URL or a path")
+            if key == "eab_hmac_env" and not text.replace("_", "").isalnum():
+                raise _fail(source, at, "acme: eab_hmac_env: give the NAME of an environment "
+                            "variable holding the HMAC key, not the key")
+            values.append(text)
+        out[key] = values if key == "san" else values[0]
+    if not (out.get("dns") or out.get("dns_zone")):
+        raise _fail(source, line, "acme: say where the TXT records go: dns: local://NAME | "
+                    "manual, or dns_zone: ZONE_ID")
+    return out
+
+
 def _check_value(name: str, value: Any, source: str, line: int) -> Any:
     kind, described = SCHEMA[name]
+    if name == "acme":
+        return value
     if value is None:
         return False if kind is bool else None
     if kind is bool:
@@ -288,8 +333,8 @@ def _check_combination(o: DesiredOptions) -> None:
         # is how the classic SDK spelled it (ssl_enabled=True, ssl_leaf_domain_label=...).
         o.status = "auto" if o.leaf_domain_label else "enabled"
     if o.status == "disabled":
-        extra = [n for n in (*_OWN, "leaf_domain_label", "renew", "overwrite_existing_domain")
-                 if getattr(o, n)]
+        extra = [n for n in (*_OWN, "leaf_domain_label", "renew", "overwrite_existing_domain",
+                             "acme") if getattr(o, n)]
         if extra:
             raise _fail(o.source, o.lines.get(extra[0]),
                         f"{extra[0]}: not used with 'status: disabled'; remove it")
@@ -304,6 +349,16 @@ def _check_combination(o: DesiredOptions) -> None:
     if o.overwrite_existing_domain and not o.leaf_domain_label:
         raise _fail(o.source, o.lines.get("overwrite_existing_domain"),
                     "overwrite_existing_domain: only used with leaf_domain_label")
+    if o.acme is not None:
+        given = [n for n in ("cert", "key", "password_env", "leaf_domain_label", "renew")
+                 if getattr(o, n)]
+        if given:
+            raise _fail(o.source, o.lines.get(given[0]),
+                        f"{given[0]}: acme orders the certificate; remove {given[0]}")
+        if o.status != "enabled" or not o.cname:
+            raise _fail(o.source, o.lines.get("acme"),
+                        "acme: needs cname (and status: enabled)")
+        return
     if o.status == "enabled" and not o.leaf_domain_label:
         missing = [n for n in ("cert", "key", "cname") if not getattr(o, n)
                    # a PKCS#12 bundle carries its key (checked when the file is read)

@@ -135,6 +135,8 @@ def apply(args: argparse.Namespace, ctx: Context) -> Any:
     from jupyter_mlssl.change.workflow import change, plan_change
 
     target = ctx.target(args.target)
+    if options.acme is not None:  # a free certificate: ordered, then the same workflow
+        return _apply_acme(args, ctx, target, options)
     current = target.status().ssl
     try:
         desired = settings_from_options(
@@ -174,3 +176,27 @@ def apply(args: argparse.Namespace, ctx: Context) -> Any:
         ca_bundle=args.ca_bundle,
         progress=ctx.progress,
     )
+
+
+def _apply_acme(args: argparse.Namespace, ctx: Context, target: Any,
+                options: DesiredOptions) -> Any:
+    """``acme:`` in the YAML: the order of ``enable|update --acme``."""
+    from jupyter_mlssl.acme.directories import directory_url
+    from jupyter_mlssl.acme.renewal import enable_with_acme
+    from jupyter_mlssl.commands.acme import _ask_in_terminal
+
+    acme = options.acme or {}
+    order = {
+        "names": [options.cname, *acme.get("san", [])],
+        "dns": acme.get("dns"), "dns_zone": acme.get("dns_zone"),
+        "directory": directory_url(acme.get("directory")), "email": acme.get("email"),
+        "eab_kid": acme.get("eab_kid"), "eab_hmac_env": acme.get("eab_hmac_env"),
+        "acme_ca_bundle": acme.get("ca_bundle"),
+    }
+    action = "update" if target.status().ssl.tls_on else "enable"
+    return enable_with_acme(target, order, action=action, yes=args.yes, confirm=ctx.confirm,
+                            dry_run=args.dry_run, ca_bundle=args.ca_bundle,
+                            verify=not args.no_verify, environ=ctx.environ,
+                            progress=ctx.progress, ask=_ask_in_terminal(ctx),
+                            credential=ctx.defaults.get("credential_object"),
+                            arm_endpoint=ctx.defaults.get("arm_endpoint"))

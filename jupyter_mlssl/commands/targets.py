@@ -35,6 +35,10 @@ def _change(args: argparse.Namespace, ctx: Context, action: str) -> Report:
     from jupyter_mlssl.change.settings import settings_from_options
     from jupyter_mlssl.change.workflow import change
 
+    if getattr(args, "acme", False):  # the certificate is ordered first (commands/acme.py)
+        from jupyter_mlssl.commands.acme import change_with_acme
+
+        return change_with_acme(args, ctx, action)
     target = ctx.target(args.target)
     disable = action == "disable"
     renew = bool(getattr(args, "renew", False))

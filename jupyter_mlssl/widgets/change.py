@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from jupyter_mlssl.widgets.base import PanelContext
     from jupyter_mlssl.widgets.certificate import CertificateTab
 
-MICROSOFT, OWN = "microsoft", "own"
+MICROSOFT, OWN, ACME = "microsoft", "own", "acme"
 
 
 @dataclass
@@ -44,8 +44,10 @@ class ChangeTab:
         self.context = context
         self.certificate = certificate
         self.planned: Planned | None = None
+        self._stand_in_ca: str | None = None
         self.mode = w.ToggleButtons(
-            options=[("Microsoft-provided certificate", MICROSOFT), ("Own certificate", OWN)],
+            options=[("Microsoft-provided certificate", MICROSOFT), ("Own certificate", OWN),
+                     ("Free certificate (ACME)", ACME)],
             value=OWN,
             # each button as wide as its label (the default fixed width cuts the first one)
             style={"button_width": "auto"},
@@ -71,13 +73,16 @@ class ChangeTab:
         self.confirm_box = w.HBox([self.confirm_text, self.confirm_button, self.cancel_button],
                                   layout=w.Layout(display="none"))
         self.out = w.Output()
+        from jupyter_mlssl.widgets.acme import AcmeBox
+
+        self.acme = AcmeBox(context)
         self.widget = w.VBox([
-            self.mode, self.microsoft_box, self.own_summary, self.renew,
+            self.mode, self.microsoft_box, self.own_summary, self.acme.widget, self.renew,
             w.HBox([self.plan_button, self.apply_button, self.disable_button]),
             self.confirm_box, self.out,
         ])
         for widget in (self.mode, self.leaf_label, self.overwrite, self.renew,
-                       context.picker, certificate.cname):
+                       context.picker, certificate.cname, *self.acme.inputs):
             widget.observe(self._inputs_changed, names="value")
         certificate.on_change.append(self._inputs_changed)
         self._inputs_changed()
@@ -97,7 +102,10 @@ class ChangeTab:
         self.confirm_box.layout.display = "none"
         microsoft = self.mode.value == MICROSOFT
         self.microsoft_box.layout.display = "flex" if microsoft else "none"
-        self.own_summary.layout.display = "none" if microsoft else "block"
+        acme = self.mode.value == ACME
+        self.own_summary.layout.display = "block" if self.mode.value == OWN else "none"
+        self.acme.widget.layout.display = "flex" if acme else "none"
+        self.renew.layout.display = "none" if acme else "flex"
         self.own_summary.value = (
             "From the Certificate tab: " + html.escape(self.certificate.material.describe())
             + (f" · CNAME {html.escape(self.certificate.cname_value)}"
@@ -111,6 +119,14 @@ class ChangeTab:
 
         if disable:
             return settings_from_options(disable=True, current=current)
+        if self.mode.value == ACME:
+            # The plan shows a stand-in certificate for the names: the real one is ordered
+            # on Apply (the key is made then, and goes only to the target).
+            from jupyter_mlssl.acme.renewal import stand_in
+
+            desired, self._stand_in_ca = stand_in(
+                self.acme.order(self.certificate.cname_value)["names"])
+            return desired  # type: ignore[no-any-return]
         if self.mode.value == MICROSOFT:
             return settings_from_options(
                 leaf_domain_label=self.leaf_label.value.strip() or None,
@@ -157,7 +173,9 @@ class ChangeTab:
         from jupyter_mlssl.change.workflow import plan_change
 
         # The same plan the workflow makes (with the certificate's inspection findings).
-        plan = plan_change(target, desired, ca_bundle=self.context.ca_bundle)
+        acme = self.mode.value == ACME and not disable
+        plan = plan_change(target, desired, ca_bundle=self._stand_in_ca if acme
+                           else self.context.ca_bundle)
         show(self.out, plan)
         return Planned(target, desired, plan)
 
@@ -227,10 +245,31 @@ class ChangeTab:
             out.append_stdout(self.context.scrub(message) + "\n")
 
         out.clear_output()
+        if self.mode.value == ACME and planned.action != "disable":
+            return self._run_acme(planned, progress)
         report = change(
             planned.target, planned.desired, action=None, yes=True, confirm=None,
             verify=True, ca_bundle=self.context.ca_bundle, progress=progress,
         )
         out.append_display_data(report)
         self.context.say(*report_status(report, planned.action))
+        return report
+
+    def _run_acme(self, planned: Planned, progress: Any) -> Any:
+        """Order the certificate (records by hand: shown, then Continue), then install it
+        with the same workflow."""
+        from jupyter_mlssl.acme.renewal import install_issued
+
+        def install(issued: Any) -> Any:
+            report = install_issued(planned.target, issued, order, action=None, yes=True,
+                                    confirm=None, ca_bundle=self.context.ca_bundle,
+                                    verify=True, progress=progress)
+            self.out.append_display_data(report)
+            self.context.say(*report_status(report, planned.action))
+            return report
+
+        order = self.acme.order(self.certificate.cname_value)
+        report = self.acme.start(order, progress, install)
+        if report is None:
+            self.context.say("Publish the TXT records shown, then press Continue.")
         return report

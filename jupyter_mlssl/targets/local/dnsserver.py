@@ -229,10 +229,9 @@ class DnsServer:
         return packed
 
     def _resolve(self, qname: str, qtype: str, reply: Any) -> None:
-        from dnslib import AAAA, CNAME, RCODE, RR, TXT, A
+        from dnslib import CNAME, RCODE, RR
 
-        rdata = {"A": A, "AAAA": AAAA, "CNAME": CNAME, "TXT": TXT}
-        qtypes = {"A": 1, "AAAA": 28, "CNAME": 5, "TXT": 16}
+        qtypes = _QTYPE_CODES
         name, seen = qname, set()
         for hop in range(MAX_CNAME_HOPS):
             records = self.zone.get(name)
@@ -254,9 +253,8 @@ class DnsServer:
             for rtype, (ttl, values) in records.items():
                 if qtype in (rtype, "ANY"):
                     for value in values:
-                        text = value + "." if rtype == "CNAME" else value
-                        reply.add_answer(RR(owner, qtypes[rtype], ttl=ttl,
-                                            rdata=rdata[rtype](text)))
+                        reply.add_answer(RR(owner, _QTYPE_CODES[rtype], ttl=ttl,
+                                            rdata=_rdata(rtype, value)))
             return
 
     def _maybe_reload(self) -> None:
@@ -277,6 +275,23 @@ class DnsServer:
             return
         self.zone.replace_with(fresh)
         self._zone_stamp = stamp
+
+
+_QTYPE_CODES = {"A": 1, "AAAA": 28, "CNAME": 5, "TXT": 16, "CAA": 257}
+
+
+def _rdata(rtype: str, value: str) -> Any:
+    """dnslib's record data for one zone value (CAA values read ``0 issue "ca.example"``)."""
+    import dnslib
+
+    if rtype == "CNAME":
+        return dnslib.CNAME(value + ".")
+    if rtype == "TXT":
+        return dnslib.TXT(value)
+    if rtype == "CAA":
+        flags, tag, text = value.split(None, 2)
+        return dnslib.CAA(int(flags), tag, text.strip('"'))
+    return getattr(dnslib, rtype)(value)
 
 
 def _recv_exact(conn: socket.socket, size: int) -> bytes | None:

@@ -209,3 +209,30 @@ def set_records(name: str, rtype: str, values: list[str] | None, ttl: int = TTL,
             zone.set_records(name, rtype.upper(), values, ttl)
         zone.save(zone_file())
         return before
+
+
+def edit_records(name: str, rtype: str, *, add: list[str] = (),  # type: ignore[assignment]
+                 remove: list[str] = (), ttl: int = TTL) -> list[str]:  # type: ignore[assignment]
+    """Add and remove values of ``name``'s ``rtype`` set in one atomic rewrite under the zone
+    lock (several ACME validations can share one ``_acme-challenge`` name); returns the set
+    (the set is dropped when its last value goes)."""
+    from jupyter_mlssl.targets.local.dnsserver import Zone
+
+    with file_lock(dns_dir() / "zone.lock", "the local DNS zone"):
+        _ensure_zone_file()
+        zone = Zone.load(zone_file())
+        current = list((zone.get(name) or {}).get(rtype.upper(), (ttl, []))[1])
+        values = [v for v in current if v not in remove]
+        values += [v for v in add if v not in values]
+        if values:
+            zone.set_records(name, rtype, values, ttl)
+        else:
+            zone.remove(name, rtype.upper())
+        zone.save(zone_file())
+        return values
+
+
+def records(name: str, rtype: str) -> list[str]:
+    """``name``'s ``rtype`` values in the zone file (what the daemon serves once reloaded)."""
+    held = get_records(name, rtype)
+    return list(held[1]) if held else []

@@ -1,5 +1,5 @@
-"""The local DNS zone as data: names and their A, AAAA, CNAME and TXT records, and the zone file
-the DNS server re-reads (``dnsserver.py`` serves it; ``nameserver.py`` edits it)."""
+"""The local DNS zone as data: names and their A, AAAA, CNAME, TXT and CAA records, and the
+zone file the DNS server re-reads (``dnsserver.py`` serves it; ``nameserver.py`` edits it)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from jupyter_mlssl.store.files import write_atomic
 
 #: A zone file: {"version": 1, "names": {NAME: {TYPE: {"ttl": N, "values": [...]}}}}
 ZONE_VERSION = 1
-TYPES = ("A", "AAAA", "CNAME", "TXT")
+TYPES = ("A", "AAAA", "CNAME", "TXT", "CAA")
 MAX_CNAME_HOPS = 16
 
 
@@ -77,6 +77,8 @@ class Zone:
             values = [str(v) for v in values]
             if not values or any(len(v.encode()) > 255 or not v.isprintable() for v in values):
                 raise RecordError(name, "a TXT record holds 1+ printable strings of <= 255 bytes")
+        elif rtype == "CAA":  # '0 issue "ca.example"': flags, tag, value
+            values = [str(v) for v in values]
         else:
             if len(values) != 1:
                 raise RecordError(name, "a CNAME has exactly one target")
