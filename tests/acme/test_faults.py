@@ -93,7 +93,7 @@ def test_bad_nonce_is_retried(local_dns, tmp_path):
     if pebble_ca.available():
         pytest.skip(pebble_ca.available())
     with pebble_ca.Pebble(dnsserver=f"127.0.0.1:{local_dns}", workdir=tmp_path / "p",
-                          nonce_reject=40) as ca:
+                          nonce_reject=30) as ca:
         issued = _issue(ca)
     assert issued.names == [NAME] and "BEGIN CERTIFICATE" in issued.fullchain_pem
     assert "PRIVATE" not in repr(issued) and "PRIVATE" not in str(issued.key)
