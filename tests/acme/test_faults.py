@@ -6,6 +6,7 @@ import pytest
 
 from jupyter_mlssl.acme import pebble as pebble_ca
 from jupyter_mlssl.acme.issue import Eab, issue
+from jupyter_mlssl.acme.network import NONCE_ATTEMPTS
 from jupyter_mlssl.acme.publishers import LocalPublisher
 from jupyter_mlssl.cli import main
 from jupyter_mlssl.errors import MlsslError
@@ -130,7 +131,7 @@ def test_bad_nonce_every_time_is_one_line(local_dns, tmp_path):
                           nonce_reject=100) as ca, pytest.raises(MlsslError) as caught:
         _issue(ca)
     assert caught.value.code == "acme_bad_nonce"
-    assert "rejected 6 nonces in a row" in _one_line(caught.value)
+    assert f"rejected {NONCE_ATTEMPTS} nonces in a row" in _one_line(caught.value)
     _no_leftovers(NAME)
 
 
