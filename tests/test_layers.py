@@ -29,7 +29,7 @@ ROOT = "jupyter_mlssl"
 FACES = {"cli", "magics", "parser", "commands", "widgets", "server_extension", "demo",
          "__main__"}
 API = {"api"}
-CHANGE = {"change"}
+CHANGE = {"change", "fleet"}  # fleet: reads targets, runs checks, beside change
 CHECKS = {"certificates", "probing", "dns"}
 TARGETS = {"targets"}
 BOTTOM = {"errors", "secrets", "reports", "store", "pki", "_version"}
