@@ -52,3 +52,30 @@ def test_fleet_and_watch_local(local_target, capsys, monkeypatch):
 def test_watch_unknown_target_is_an_error(capsys, tmp_path):
     code, out = run_cli(capsys, "watch", "local://nosuch")
     assert code == 2 and out.startswith("error local://nosuch")
+
+
+def test_status_bar_expiries_merge_history_and_fleet_cache(tmp_path):
+    import datetime as dt
+
+    from jupyter_mlssl.fleet import cache
+
+    now = dt.datetime(2026, 12, 5, tzinfo=dt.timezone.utc)
+    history_rows = [{"target": "local://a", "fqdn": "a.test", "days_left": 50,
+                     "not_after": "2027-01-24T00:00:00+00:00", "fingerprint": "aa"},
+                    {"target": "/subscriptions/s/X/onlineEndpoints/renewed", "fqdn": "r",
+                     "days_left": 80, "not_after": "2027-02-23T00:00:00+00:00",
+                     "fingerprint": "bb"}]
+    assert cache.merged_expiries(history_rows, now) == (
+        [{**history_rows[0], "source": "history"}, {**history_rows[1], "source": "history"}],
+        None)
+    generated = now - dt.timedelta(hours=3)
+    cache.write(generated, [
+        {"target": "/subscriptions/s/x/onlineEndpoints/renewed", "fqdn": "r",  # older cert
+         "not_after": "2026-12-20T00:00:00+00:00", "days_left": 18, "verdict": "due"},
+        {"target": "/subscriptions/s/x/onlineEndpoints/far", "fqdn": "f",
+         "not_after": "2026-12-10T00:00:00+00:00", "days_left": 8, "verdict": "ok"},
+    ])
+    merged, info = cache.merged_expiries(history_rows, now)
+    assert [(e["target"].rsplit("/", 1)[-1], e["source"], e["days_left"]) for e in merged] == [
+        ("far", "fleet", 5), ("a", "history", 50), ("renewed", "history", 80)]
+    assert info == {"generated": generated.isoformat(), "endpoints": 2, "age_seconds": 10800}

@@ -31,13 +31,13 @@ def _azure_wanted(args: argparse.Namespace) -> bool:
 def _inventory(args: argparse.Namespace, ctx: Context, *, probe: bool) -> FleetReport:
     from jupyter_mlssl.fleet import fleet as run_fleet
 
-    options: dict[str, Any] = dict(ctx.defaults.get("fleet_options") or {})
     return run_fleet(
         subscriptions=args.subscription, workspaces=args.workspace, local=args.local,
         azure=_azure_wanted(args), probe=probe, credential=_credential(ctx),
         arm_endpoint=ctx.defaults.get("arm_endpoint"),
         ca_bundle=args.ca_bundle or ctx.defaults.get("ca_bundle"),
-        concurrency=args.concurrency, probe_timeout=args.timeout, **options,
+        concurrency=args.concurrency, probe_timeout=args.timeout,
+        connection_verify=ctx.defaults.get("connection_verify", True),
     )
 
 

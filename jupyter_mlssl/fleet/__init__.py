@@ -42,7 +42,7 @@ async def afleet(
     retries: int = 4,
     now: dt.datetime | None = None,
     write_cache: bool = True,
-    **graph_options: Any,
+    graph_options: dict[str, Any] | None = None,
 ) -> FleetReport:
     """:func:`fleet` for code already running in an event loop."""
     from jupyter_mlssl.fleet import cache
@@ -68,7 +68,7 @@ async def afleet(
             found, graph_notes = await asyncio.to_thread(
                 graph_workspaces, credential, list(subscriptions) or None,
                 arm_endpoint=cloud.arm_endpoint, scope=cloud.scope,
-                connection_verify=connection_verify, **graph_options)
+                connection_verify=connection_verify, **(graph_options or {}))
             ws_list, notes = found, notes + graph_notes
             calls += 1
         more, made = await azure_rows(ws_list, credential=credential,
@@ -91,14 +91,41 @@ async def afleet(
     return report
 
 
-def fleet(**options: Any) -> FleetReport:
-    """Every endpoint the caller can read, one row each, worst first (see :func:`afleet`).
+def fleet(
+    *,
+    subscriptions: Iterable[str] = (),
+    workspaces: Iterable[str] = (),
+    local: bool = False,
+    azure: bool = True,
+    probe: bool = False,
+    credential: Any = None,
+    arm_endpoint: str | None = None,
+    connection_verify: Any = True,
+    concurrency: int = 64,
+    probe_concurrency: int = 100,
+    probe_timeout: float = 5.0,
+    ca_bundle: str | None = None,
+    timeout: float = 30.0,
+    retries: int = 4,
+    now: dt.datetime | None = None,
+    write_cache: bool = True,
+    graph_options: dict[str, Any] | None = None,
+) -> FleetReport:
+    """Every endpoint the caller can read, one row each, worst first.
 
-    ``subscriptions`` / ``workspaces`` narrow the inventory (default: every workspace
-    Resource Graph shows the caller); ``local`` adds this machine's local targets and
-    ``azure=False`` leaves Azure out; ``probe`` adds each endpoint's live verdict and its
-    certificate's dates. Works inside a running event loop (a notebook) too.
+    ``subscriptions`` / ``workspaces`` (ARM ids) narrow the inventory (default: every
+    workspace Resource Graph shows the caller); ``local`` adds this machine's local targets
+    and ``azure=False`` leaves Azure out; ``probe`` adds each endpoint's live verdict and its
+    certificate's dates. ``concurrency``: ARM requests at once; ``probe_concurrency``: probes
+    at once. ``graph_options`` go to the Resource Graph client (azure-core options such as
+    ``retry_total``). Works inside a running event loop (a notebook) too.
     """
     from jupyter_mlssl.probing import _run_sync
 
-    return _run_sync(lambda: afleet(**options))
+    return _run_sync(lambda: afleet(
+        subscriptions=subscriptions, workspaces=workspaces, local=local, azure=azure,
+        probe=probe, credential=credential, arm_endpoint=arm_endpoint,
+        connection_verify=connection_verify, concurrency=concurrency,
+        probe_concurrency=probe_concurrency, probe_timeout=probe_timeout,
+        ca_bundle=ca_bundle, timeout=timeout, retries=retries, now=now,
+        write_cache=write_cache, graph_options=graph_options))

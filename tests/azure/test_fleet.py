@@ -118,9 +118,12 @@ def estate(fake, servers):
 
 
 def run_fleet(fake, credential, arm_pki, **kw):
+    graph = {"retry_total": 2, "retry_backoff_factor": 0.01}
+    if "sleep" in kw:
+        graph["sleep"] = kw.pop("sleep")
     opts = dict(credential=credential, arm_endpoint=fake.base,
                 connection_verify=arm_pki.ca_file, ca_bundle=arm_pki.ca_file,
-                probe_timeout=2.0, retries=1, retry_total=2, retry_backoff_factor=0.01)
+                probe_timeout=2.0, retries=1, graph_options=graph)
     opts.update(kw)
     return fleet(**opts)
 
