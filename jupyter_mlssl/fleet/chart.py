@@ -6,6 +6,13 @@ Voila renders the same mime bundle through its own bundled renderer; the spec ca
 (``chart.save("fleet.html")``) for a report. It is imported only when a chart is drawn, so
 ``%load_ext jupyter_mlssl`` stays fast.
 
+Why the spec is offered as Vega-Lite v5: JupyterLab 4, Notebook 7 and Voila 0.5 bundle a
+renderer for the ``application/vnd.vegalite.v3/v4/v5+json`` mime types only (measured in
+their static bundles); altair 6 writes v6 specs, and with no v6 renderer its default falls
+back to HTML that loads vega from a CDN, which fails offline. The marks and encodings used
+here mean the same in v5 and v6, so :class:`FleetChart` offers the spec under the v5 mime
+type, and keeps the altair chart (``.chart``) for saving or further layering.
+
 What is drawn: a bar from notBefore to notAfter per certificate (coloured by the row's
 verdict), a tick at its renewal-due point, a rule for today, and the CA/Browser Forum's
 ballot SC-081 maximum lifetimes as reference lines (200 days from 15 March 2026, 100 days
@@ -50,7 +57,34 @@ def chart_data(rows: list[FleetRow], now: dt.datetime) -> list[dict[str, Any]]:
     return out
 
 
-def plot(rows: list[FleetRow], now: dt.datetime) -> Any:
+MIME = "application/vnd.vegalite.v5+json"
+V5_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
+
+
+class FleetChart:
+    """The picture: displays natively in JupyterLab, Notebook 7 and Voila (see above)."""
+
+    def __init__(self, chart: Any, count: int) -> None:
+        self.chart = chart
+        self.count = count
+
+    def to_dict(self) -> dict[str, Any]:
+        spec: dict[str, Any] = self.chart.to_dict()
+        spec["$schema"] = V5_SCHEMA
+        return spec
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        return {MIME: self.to_dict(), "text/plain": repr(self)}
+
+    def save(self, path: str) -> None:
+        """An HTML (or JSON) file of the picture (altair's ``save``)."""
+        self.chart.save(path)
+
+    def __repr__(self) -> str:
+        return f"<fleet validity chart: {self.count} certificates>"
+
+
+def plot(rows: list[FleetRow], now: dt.datetime) -> FleetChart:
     import altair as alt
 
     data = chart_data(rows, now)
@@ -71,5 +105,6 @@ def plot(rows: list[FleetRow], now: dt.datetime) -> Any:
     limits = alt.Chart(alt.Data(values=sc081_lines(now))).mark_rule(
         strokeDash=[4, 4], color="#555").encode(x="at:T", tooltip=["limit:N", "at:T"])
     height = max(60, 18 * len(data))
-    return (bars + due + today + limits).properties(
+    chart = (bars + due + today + limits).properties(
         width=640, height=height, title="Certificate validity (tick: renewal due)")
+    return FleetChart(chart, len(data))

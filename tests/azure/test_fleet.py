@@ -265,6 +265,7 @@ def test_chart_data_and_picture(estate, fake, credential, arm_pki, tmp_path, mon
     assert due["verdict"] == "due" and due["due"] < NOW.isoformat() < due["end"]
     chart = report.plot(NOW)
     spec = chart.to_dict()
+    assert set(chart._repr_mimebundle_()) == {"application/vnd.vegalite.v5+json", "text/plain"}
     layers = spec["layer"]
     marks = [layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"]
              for layer in layers]
