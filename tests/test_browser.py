@@ -234,6 +234,47 @@ def test_mlssl_cell_gets_yaml_highlighting(notebook):
     assert back == "text/x-ipython"
 
 
+def test_fleet_picture_and_the_panels_fleet_view(notebook):
+    """The fleet's picture renders offline through JupyterLab's own Vega-Lite renderer, and
+    the panel's Fleet view lists the target; picking its row opens it in the other tabs."""
+    page = notebook
+    page.evaluate("""() => {
+        const nb = window.jupyterapp.shell.currentWidget.content;
+        nb.activeCell.model.sharedModel.setSource(
+            '%load_ext jupyter_mlssl\\nreport = %mlssl fleet --local --probe\\nreport.plot()');
+        return window.jupyterapp.commands.execute('notebook:run-cell');
+    }""")
+    chart = page.locator(".jp-OutputArea-output .vega-embed")
+    chart.first.wait_for(timeout=UI_TIMEOUT_MS)
+    page.locator(".jp-OutputArea-output .vega-embed svg, "
+                 ".jp-OutputArea-output .vega-embed canvas").first.wait_for(
+        timeout=UI_TIMEOUT_MS)
+    shot(page, "06-fleet-picture")
+
+    page.evaluate("""() => {
+        const nb = window.jupyterapp.shell.currentWidget.content;
+        nb.activeCell.model.sharedModel.setSource('%mlssl panel');
+        return window.jupyterapp.commands.execute('notebook:run-cell');
+    }""")
+    page.locator(".jp-OutputArea-output .lm-TabBar-tab", has_text="Fleet").last.click()
+    page.locator(".jp-OutputArea-output button", has_text="Inventory").last.click()
+    rows = page.locator(".jp-OutputArea-output .widget-select select").last
+    page.locator(".jp-OutputArea-output .widget-select option",
+                 has_text=TARGET).last.wait_for(timeout=UI_TIMEOUT_MS)
+    table = page.locator(".jp-OutputArea-output .widget-output table", has_text=TARGET)
+    table.last.wait_for(timeout=UI_TIMEOUT_MS)
+    assert "ok" in table.last.inner_text()
+    shot(page, "07-panel-fleet-view")
+    rows.select_option(index=0)  # the only row: local://iris
+    certificate = page.locator(".jp-OutputArea-output .lm-TabBar-tab.lm-mod-current",
+                               has_text="Certificate")
+    certificate.last.wait_for(timeout=UI_TIMEOUT_MS)
+    target = page.get_by_placeholder("local://NAME or an ARM resource id").last
+    assert target.input_value() == TARGET
+    shot(page, "08-fleet-row-opened")
+    assert not page.mlssl_errors
+
+
 # -- Notebook 7 and Voila -----------------------------------------------------------------
 #: each of these must stay well under a minute (the server start is in the fixture)
 FRONT_END_TIMEOUT_S = 50
