@@ -274,3 +274,28 @@ def test_chart_data_and_picture(estate, fake, credential, arm_pki, tmp_path, mon
     assert [lim.split()[1] for lim in limits] == ["200", "100", "47"]
     colours = layers[0]["encoding"]["color"]["scale"]
     assert colours["domain"][0] == "expired"
+
+
+def test_listing_429_is_waited_out_and_given_workspaces_skip_the_graph(estate, fake, credential,
+                                                                        arm_pki, tmp_path,
+                                                                        monkeypatch):
+    monkeypatch.setenv("MLSSL_HOME", str(tmp_path / "home"))
+    fake.inject("GET", "fleet-a/onlineEndpoints$", status=429, code="TooManyRequests",
+                headers={"Retry-After": "0"})
+    ws = estate.graph.rows[0]["id"]
+    report = run_fleet(fake, credential, arm_pki, workspaces=[ws], retries=2)
+    assert estate.graph.queries == []  # ids given: no Resource Graph query
+    assert report.workspaces == 1 and report.counts().get("error") is None
+    assert "ep-ok" in by_name(report)
+    listed = fake.calls("GET", "fleet-a/onlineEndpoints")
+    assert len(listed) >= 2  # the 429, then the answer
+
+
+def test_a_slow_workspace_times_out_into_its_own_row(estate, fake, credential, arm_pki,
+                                                     tmp_path, monkeypatch):
+    monkeypatch.setenv("MLSSL_HOME", str(tmp_path / "home"))
+    fake.inject("GET", "fleet-a/computes$", kind="slow", delay=1.5, times=5)
+    report = run_fleet(fake, credential, arm_pki, timeout=0.5, retries=0)
+    rows = by_name(report)
+    assert rows["fleet-a"].verdict == "error" and "timed out" in rows["fleet-a"].detail
+    assert "ep-ok" in rows  # the workspace's other listings still came back
