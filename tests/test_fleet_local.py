@@ -79,3 +79,12 @@ def test_status_bar_expiries_merge_history_and_fleet_cache(tmp_path):
     assert [(e["target"].rsplit("/", 1)[-1], e["source"], e["days_left"]) for e in merged] == [
         ("far", "fleet", 5), ("a", "history", 50), ("renewed", "history", 80)]
     assert info == {"generated": generated.isoformat(), "endpoints": 2, "age_seconds": 10800}
+
+
+def test_without_the_fleet_extra_the_error_says_what_to_install(monkeypatch, capsys):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "httpx", None)  # as if httpx were not installed
+    code = main(["fleet"])
+    err = capsys.readouterr().err
+    assert code == 2 and "pip install 'jupyter-mlssl[azure,fleet]'" in err and "--local" in err

@@ -58,9 +58,18 @@ async def afleet(
     ws_list = [{"id": w.rstrip("/"), "name": w.rstrip("/").rsplit("/", 1)[-1]}
                for w in workspaces]
     if azure:
-        from jupyter_mlssl.targets.azure.credentials import cloud_for, default_credential
+        try:
+            import httpx  # noqa: F401
 
-        cloud = cloud_for(arm_endpoint)
+            from jupyter_mlssl.targets.azure.credentials import cloud_for, default_credential
+
+            cloud = cloud_for(arm_endpoint)
+        except ImportError as exc:
+            from jupyter_mlssl.errors import InputError
+
+            raise InputError(f"the Azure inventory needs the azure and fleet extras ({exc.name}"
+                             " is missing): pip install 'jupyter-mlssl[azure,fleet]'; or list"
+                             " local targets only (--local)") from None
         credential = credential or default_credential(cloud)
         if not ws_list:
             from jupyter_mlssl.fleet.graph import workspaces as graph_workspaces

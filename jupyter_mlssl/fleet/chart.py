@@ -85,7 +85,11 @@ class FleetChart:
 
 
 def plot(rows: list[FleetRow], now: dt.datetime) -> FleetChart:
-    import altair as alt
+    try:
+        import altair as alt
+    except ImportError:
+        raise ImportError("the fleet's picture needs altair: pip install"
+                          " 'jupyter-mlssl[fleet]'") from None
 
     data = chart_data(rows, now)
     order = [d["endpoint"] for d in data]  # rows come worst first: keep that order
