@@ -272,6 +272,12 @@ def test_fleet_picture_and_the_panels_fleet_view(notebook):
     target = page.get_by_placeholder("local://NAME or an ARM resource id").last
     assert target.input_value() == TARGET
     shot(page, "08-fleet-row-opened")
+    # the status bar now reads the fleet's cache too: its tooltip says how old it is
+    page.wait_for_function(
+        "(document.querySelector('.jp-mlssl-expiry')?.title || '')"
+        ".includes('Fleet inventory: 1 certificates, ')", timeout=UI_TIMEOUT_MS)
+    tooltip = page.locator(".jp-mlssl-expiry").get_attribute("title") or ""
+    assert " min old" in tooltip and TARGET in tooltip, tooltip
     assert not page.mlssl_errors
 
 
