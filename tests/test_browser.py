@@ -419,3 +419,34 @@ def test_voila_inside_the_notebook7_server_renders_the_panel_app(notebook7, brow
         shot(page, "22-voila-render-probe-card")
     finally:
         page.close()
+
+
+@pytest.mark.timeout(FRONT_END_TIMEOUT_S + 60)
+def test_voila_renders_the_fleet_picture_offline(home, browser_context, tmp_path):
+    """Voila's own bundle renders the picture's Vega-Lite mime type (no CDN involved).
+
+    Known: Voila 0.5's vega renderer then tries to cache a PNG of the chart in its output
+    model (``model.setData``), which Voila's model lacks, and prints "Javascript Error:
+    e.setData is not a function" under the drawn chart; the chart itself is complete."""
+    import nbformat
+
+    app = tmp_path / "fleet-picture.ipynb"
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("import jupyter_mlssl as mlssl\n"
+                                          "mlssl.fleet(azure=False, local=True, probe=True)"
+                                          ".plot()")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nbformat.write(nb, app)
+    with running_voila(tmp_path, app, env={"MLSSL_HOME": str(home)}) as voila:
+        page = browser_context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        try:
+            page.goto(voila.url, timeout=UI_TIMEOUT_MS)
+            page.locator(".vega-embed svg, .vega-embed canvas").first.wait_for(
+                timeout=UI_TIMEOUT_MS)
+            shot(page, "23-voila-fleet-picture")
+            assert not errors, errors
+        finally:
+            page.close()
