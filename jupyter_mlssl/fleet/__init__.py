@@ -55,6 +55,7 @@ async def afleet(
     rows: list[FleetRow] = []
     notes: list[str] = []
     calls = 0
+    # given by id: no discoveryUrl key, so the listing reads the workspace for it
     ws_list = [{"id": w.rstrip("/"), "name": w.rstrip("/").rsplit("/", 1)[-1]}
                for w in workspaces]
     if azure:

@@ -96,6 +96,10 @@ async def _extensions(reader: ArmReader, cluster: str) -> list[FleetRow]:
 async def _services(reader: ArmReader, ws_id: str, name: str,
                     discovery: str | None) -> list[FleetRow]:
     """v1 ACI web services, read from the workspace's Model Management Service."""
+    if discovery is None:  # given by id, not from Resource Graph: read the workspace
+        body = await reader.get(ws_id, {"api-version": ML_API},
+                                what=f"read workspace {name}") or {}
+        discovery = (body.get("properties") or {}).get("discoveryUrl") or ""
     if not discovery:
         return []  # no v1 discovery URL: a workspace without v1 web services
     found = await reader.get(discovery, anonymous=True,

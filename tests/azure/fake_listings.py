@@ -26,6 +26,8 @@ WS_RE = re.compile(rf"^(/subscriptions/[^/]+/resourceGroups/[^/]+/providers/{ML}
 EXT_RE = re.compile(r"^(/subscriptions/[^/]+/resourceGroups/[^/]+/providers/"
                     r"Microsoft\.ContainerService/managedClusters/[^/]+)/providers/"
                     r"Microsoft\.KubernetesConfiguration/extensions$", re.I)
+WS_ONLY_RE = re.compile(rf"^(/subscriptions/[^/]+/resourceGroups/[^/]+/providers/{ML}/"
+                        r"workspaces/[^/]+)$", re.I)
 MMS_RE = re.compile(r"^/modelmanagement/v1\.0(/subscriptions/.+/workspaces/[^/]+)/services$",
                     re.I)
 
@@ -38,6 +40,7 @@ class Workspace:
     endpoints: list[dict] = field(default_factory=list)
     services: list[dict] = field(default_factory=list)
     forbidden: bool = False
+    body: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -58,8 +61,11 @@ class Estate:
         self.fake.resource_groups.add(rg.lower())
         row = {"id": ws_id, "name": name, "location": "eastus", "subscriptionId": sub,
                "resourceGroup": rg}
-        if v1:
-            row["discoveryUrl"] = f"{self.fake.base}/discovery/{name}"
+        # Resource Graph's `tostring(properties.discoveryUrl)` is "" when there is none
+        row["discoveryUrl"] = f"{self.fake.base}/discovery/{name}" if v1 else ""
+        ws.body = {"id": ws_id, "name": name, "location": "eastus",
+                   "type": f"{ML}/workspaces",
+                   "properties": {"discoveryUrl": row["discoveryUrl"] or None}}
         self.graph.rows.append(row)
         return ws
 
@@ -126,6 +132,15 @@ class Estate:
               lro: Any) -> tuple[int, Any, dict] | None:
         if method != "GET":
             return None
+        w = WS_ONLY_RE.match(path)
+        if w is not None:
+            one = self.workspaces.get(w.group(1).lower())
+            if one is None:
+                return None
+            if one.forbidden:
+                return 403, {"error": {"code": "AuthorizationFailed",
+                                       "message": f"no access to '{one.id}'"}}, {}
+            return 200, one.body, {}
         m = WS_RE.match(path) or MMS_RE.match(path)
         e = EXT_RE.match(path)
         if m is None and e is None:

@@ -299,3 +299,12 @@ def test_a_slow_workspace_times_out_into_its_own_row(estate, fake, credential, a
     rows = by_name(report)
     assert rows["fleet-a"].verdict == "error" and "timed out" in rows["fleet-a"].detail
     assert "ep-ok" in rows  # the workspace's other listings still came back
+
+
+def test_aci_services_are_listed_for_workspaces_given_by_id(estate, fake, credential, arm_pki,
+                                                            tmp_path, monkeypatch):
+    monkeypatch.setenv("MLSSL_HOME", str(tmp_path / "home"))
+    ws = estate.graph.rows[0]["id"]
+    report = run_fleet(fake, credential, arm_pki, workspaces=[ws])
+    assert by_name(report)["aci-plain"].kind == "aci"
+    assert fake.calls("GET", "/modelmanagement/")  # through the workspace's discovery URL
