@@ -23,12 +23,13 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     from jupyter_mlssl.certificates import CertificateReport
     from jupyter_mlssl.dns.report import DnsReport
+    from jupyter_mlssl.fleet.report import FleetReport
     from jupyter_mlssl.probing.report import ProbeReport
     from jupyter_mlssl.targets.base import Target
     from jupyter_mlssl.widgets import Panel
 
-__all__ = ["aprobe_many", "check_dns", "connect", "inspect_certificate", "panel", "probe",
-           "probe_many", "renewal_due"]
+__all__ = ["aprobe_many", "check_dns", "connect", "fleet", "inspect_certificate", "panel",
+           "probe", "probe_many", "renewal_due"]
 
 #: a certificate or key: a path, or the file's bytes
 Source = str | os.PathLike[str] | bytes | bytearray | memoryview
@@ -134,3 +135,22 @@ def renewal_due(cert_pem: str | bytes, *, directory: str | None = None,
     from jupyter_mlssl.acme.renewal import renewal_due as _renewal_due
 
     return _renewal_due(cert_pem, directory=directory, ca_bundle=ca_bundle, client=client)
+
+
+def fleet(*, subscriptions: Iterable[str] = (), workspaces: Iterable[str] = (),
+          local: bool = False, azure: bool = True, probe: bool = False,
+          credential: Any = None, arm_endpoint: str | None = None,
+          concurrency: int = 64, probe_timeout: float = 5.0,
+          ca_bundle: str | None = None) -> FleetReport:
+    """Every endpoint's TLS in one table, worst first: ``mlssl.fleet(probe=True)``;
+    ``report.plot()`` draws each certificate's validity on a time axis.
+
+    Workspaces come from Azure Resource Graph (every subscription the caller can read, or
+    ``subscriptions``), or are given as ``workspaces`` (ARM ids); ``local=True`` adds the
+    local targets (``azure=False``: only those); ``probe`` adds the live verdicts.
+    """
+    from jupyter_mlssl.fleet import fleet as _fleet
+
+    return _fleet(subscriptions=subscriptions, workspaces=workspaces, local=local,
+                  azure=azure, probe=probe, credential=credential, arm_endpoint=arm_endpoint,
+                  concurrency=concurrency, probe_timeout=probe_timeout, ca_bundle=ca_bundle)

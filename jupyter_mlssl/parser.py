@@ -87,6 +87,7 @@ def build_parser(prog: str = PROG) -> ArgumentParser:
     _target_verbs(sub)
     _local_verbs(sub)
     _acme_verbs(sub)
+    _fleet_verbs(sub)
     # panel: notebook only; the CLI says so
     p = _verb(sub, "panel", "panel:show", "show the widget panel (in a notebook)")
     p.add_argument("target", metavar="TARGET", nargs="?")
@@ -243,7 +244,6 @@ def _local_verbs(sub: argparse._SubParsersAction[Any]) -> None:
     _json(p)
 
 
-
 def _acme_options(parser: argparse.ArgumentParser, *, required: bool) -> None:
     """How an ACME certificate is ordered (``cert acme``, ``enable|update --acme``)."""
     group = parser.add_argument_group("ACME (free, automatic certificates by DNS-01)")
@@ -288,3 +288,36 @@ def _acme_verbs(sub: argparse._SubParsersAction[Any]) -> None:
     _change_flags(p, needs_settings=False)
     p.add_argument("--force", action="store_true",
                    help="renew an ACME certificate now, before its renewal time")
+
+
+def _fleet_verbs(sub: argparse._SubParsersAction[Any]) -> None:
+    """``fleet`` (the inventory) and ``watch`` (for cron and CI)."""
+    def scope(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--subscription", metavar="S", action="append", default=[],
+                       help="only this subscription (repeatable); default: every one the"
+                            " caller can read, through Azure Resource Graph")
+        p.add_argument("--workspace", metavar="ID", action="append", default=[],
+                       help="only this workspace's ARM id (repeatable; no Resource Graph)")
+        p.add_argument("--local", action="store_true",
+                       help="include local targets (alone: local targets only)")
+        p.add_argument("--ca-bundle", metavar="FILE", help="trust store for the probes")
+        p.add_argument("--concurrency", metavar="N", type=int, default=64,
+                       help="at most N requests at once")
+        p.add_argument("--timeout", metavar="S", type=float, default=5.0,
+                       help="seconds per probe")
+        _json(p)
+
+    p = _verb(sub, "fleet", "fleet:fleet",
+              "every endpoint's TLS in one table, worst first")
+    scope(p)
+    p.add_argument("--probe", action="store_true", help="probe each endpoint too")
+
+    p = _verb(sub, "watch", "fleet:watch",
+              "for cron and CI: exit 0 nothing due, 1 due / expired / failing, 2 an error")
+    p.add_argument("targets", metavar="TARGET", nargs="*",
+                   help="targets to watch (default: the fleet, as --subscription etc. say)")
+    p.add_argument("--fleet", action="store_true",
+                   help="watch the fleet (the default when no TARGET is given)")
+    p.add_argument("--renew", action="store_true",
+                   help="renew what is due (Microsoft-provided and ACME certificates)")
+    scope(p)

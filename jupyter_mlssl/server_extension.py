@@ -1,7 +1,9 @@
 """The Jupyter server side of the labextension: one read-only endpoint.
 
-``GET {base_url}/mlssl/expiries`` returns ``{"expiries": [...]}``, the certificates this
-machine put on targets, soonest expiry first, straight from ``history.expiries()``. The
+``GET {base_url}/mlssl/expiries`` returns ``{"expiries": [...], "fleet": {...} | null}``:
+the certificates this machine put on targets (``history.expiries()``) merged with the last
+fleet inventory's cache (``fleet.cache``), soonest expiry first; ``fleet`` says when that
+inventory was made (its age shows in the status bar's tooltip). The
 status bar item polls it. It never returns key material (the history holds none) and
 changes nothing, so GET is all it needs.
 """
@@ -23,11 +25,13 @@ class ExpiriesHandler(APIHandler):
     def get(self) -> None:
         # Imported per request, not at server start: the history module (and SQLite file)
         # must not slow down or break JupyterLab's start-up.
+        from jupyter_mlssl.fleet.cache import merged_expiries
         from jupyter_mlssl.store.history import expiries
 
+        merged, fleet = merged_expiries(expiries())
         self.set_header("Content-Type", "application/json")
         self.set_header("Cache-Control", "no-store")
-        self.finish(json.dumps({"expiries": expiries()}, default=str))
+        self.finish(json.dumps({"expiries": merged, "fleet": fleet}, default=str))
 
 
 def _load_jupyter_server_extension(server_app: Any) -> None:

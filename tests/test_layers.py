@@ -29,7 +29,7 @@ ROOT = "jupyter_mlssl"
 FACES = {"cli", "magics", "parser", "commands", "widgets", "server_extension", "demo",
          "__main__"}
 API = {"api"}
-CHANGE = {"change", "acme"}
+CHANGE = {"change", "acme", "fleet"}  # acme, fleet: read targets, run checks, beside change
 CHECKS = {"certificates", "probing", "dns"}
 TARGETS = {"targets"}
 BOTTOM = {"errors", "secrets", "reports", "store", "pki", "_version"}

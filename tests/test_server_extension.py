@@ -60,7 +60,9 @@ def test_expiries_endpoint_lists_soonest_first(lab):
     rows = body["expiries"]
     assert [r["target"] for r in rows] == ["local://gone", "local://soon", "local://far"]
     assert rows[0]["days_left"] < 0 <= rows[1]["days_left"] < 30 < rows[2]["days_left"]
-    assert set(rows[0]) == {"target", "fqdn", "not_after", "days_left", "fingerprint"}
+    assert set(rows[0]) == {"target", "fqdn", "not_after", "days_left", "fingerprint", "source"}
+    assert {r["source"] for r in rows} == {"history"}
+    assert body["fleet"] is None  # no fleet inventory made on this machine
     assert rows[1]["fqdn"] == "soon.mlssl.test"
     assert "BEGIN" not in str(body)
 

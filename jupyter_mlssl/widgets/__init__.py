@@ -21,13 +21,14 @@ from jupyter_mlssl.widgets.base import PanelContext, report_status, show
 from jupyter_mlssl.widgets.certificate import CertificateTab
 from jupyter_mlssl.widgets.change import ChangeTab
 from jupyter_mlssl.widgets.dns import DnsTab
+from jupyter_mlssl.widgets.fleet import FleetTab
 from jupyter_mlssl.widgets.history import HistoryTab
 from jupyter_mlssl.widgets.probe import ProbeTab
 from jupyter_mlssl.widgets.signin import SignIn
 
 __all__ = ["Panel", "reachable_widgets"]
 
-TITLES = ("Certificate", "Change", "DNS", "Probe", "History")
+TITLES = ("Certificate", "Change", "DNS", "Probe", "History", "Fleet")
 
 
 class Panel:
@@ -55,11 +56,12 @@ class Panel:
         self.dns = DnsTab(self.context)
         self.probe = ProbeTab(self.context)
         self.history = HistoryTab(self.context)
+        self.fleet = FleetTab(self.context, opened=self._open_from_fleet)
         self.status_button = self.context.button("Status", self.on_status, icon="refresh")
         self.target_out = w.Output()
         self.tabs = w.Tab(
             children=[self.certificate.widget, self.change.widget, self.dns.widget,
-                      self.probe.widget, self.history.widget],
+                      self.probe.widget, self.history.widget, self.fleet.widget],
             titles=TITLES,
         )
         self.widget = w.VBox([
@@ -93,6 +95,11 @@ class Panel:
             show(self.target_out, report)
             self.context.say(*report_status(report, "status"))
         return report
+
+    def _open_from_fleet(self, target: str) -> None:
+        """A row of the Fleet view picked: show that target, on the Certificate tab."""
+        self.tabs.selected_index = 0
+        self.on_status()
 
     def widgets(self) -> Iterator[w.Widget]:
         return reachable_widgets(self.widget)

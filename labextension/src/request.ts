@@ -14,11 +14,25 @@ export interface IExpiry {
   /** Whole days from now; negative once expired. */
   days_left: number;
   fingerprint: string | null;
+  /** Where it was read: this machine's history, or the last fleet inventory's cache. */
+  source?: 'history' | 'fleet';
+}
+
+/** The last fleet inventory (`mlssl fleet`), when one has been made on this machine. */
+export interface IFleetCache {
+  /** ISO 8601: when the inventory was made. */
+  generated: string | null;
+  /** Seconds since then, as the server counted them. */
+  age_seconds: number | null;
+  /** How many certificates it listed. */
+  endpoints: number;
 }
 
 /** The body of `GET /mlssl/expiries`. */
 export interface IExpiriesResponse {
   expiries: IExpiry[];
+  /** Absent from older server extensions; null when no inventory was made. */
+  fleet?: IFleetCache | null;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -42,11 +56,23 @@ export function isExpiry(value: unknown): value is IExpiry {
   );
 }
 
+function isFleetCache(value: unknown): value is IFleetCache | null | undefined {
+  return (
+    value === undefined ||
+    value === null ||
+    (isRecord(value) &&
+      isNullableString(value.generated) &&
+      (value.age_seconds === null || typeof value.age_seconds === 'number') &&
+      typeof value.endpoints === 'number')
+  );
+}
+
 export function isExpiriesResponse(value: unknown): value is IExpiriesResponse {
   return (
     isRecord(value) &&
     Array.isArray(value.expiries) &&
-    value.expiries.every(isExpiry)
+    value.expiries.every(isExpiry) &&
+    isFleetCache(value.fleet)
   );
 }
 
@@ -58,7 +84,7 @@ export function isExpiriesResponse(value: unknown): value is IExpiriesResponse {
  */
 export async function fetchExpiries(
   settings: ServerConnection.ISettings
-): Promise<IExpiry[]> {
+): Promise<IExpiriesResponse> {
   const url = URLExt.join(settings.baseUrl, 'mlssl', 'expiries');
   const response = await ServerConnection.makeRequest(url, {}, settings);
   if (!response.ok) {
@@ -68,5 +94,5 @@ export async function fetchExpiries(
   if (!isExpiriesResponse(body)) {
     throw new Error(`unexpected response from ${url}`);
   }
-  return body.expiries;
+  return body;
 }

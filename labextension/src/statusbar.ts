@@ -6,7 +6,7 @@ import { Debouncer, IPoll, Poll } from '@lumino/polling';
 import { Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
-import { fetchExpiries, IExpiry } from './request';
+import { fetchExpiries, IExpiry, IFleetCache } from './request';
 
 /** What the user can set (schema/plugin.json holds the same defaults and bounds). */
 export interface IExpiryOptions {
@@ -28,6 +28,20 @@ const AFTER_RUN_MS = 1000;
 /** A failing server is asked less and less often, down to once per this many intervals. */
 const BACKOFF_INTERVALS = 10;
 
+/** "3 h", "2 d": how old the fleet inventory is, for the tooltip. */
+export function describeAge(seconds: number | null): string {
+  if (seconds === null) {
+    return 'of unknown age';
+  }
+  if (seconds < 3600) {
+    return `${Math.max(0, Math.round(seconds / 60))} min old`;
+  }
+  if (seconds < 2 * 86400) {
+    return `${Math.round(seconds / 3600)} h old`;
+  }
+  return `${Math.round(seconds / 86400)} d old`;
+}
+
 function describe(expiry: IExpiry): string {
   const date = expiry.not_after.slice(0, 10);
   const days =
@@ -38,12 +52,14 @@ function describe(expiry: IExpiry): string {
 }
 
 /**
- * The soonest certificate expiry among the targets this machine has changed, from the
- * history the server extension reads. Hidden until there is something to show.
+ * The soonest certificate expiry across the fleet: the targets this machine has changed
+ * (its history) and every endpoint of the last `mlssl fleet` inventory (its cache), as the
+ * server extension merges them. Hidden until there is something to show.
  */
 export class ExpiryStatus extends Widget {
   readonly changed = new Signal<this, void>(this);
   private _expiries: IExpiry[] = [];
+  private _fleet: IFleetCache | null = null;
   private _warningDays = DEFAULT_OPTIONS.warningDays;
 
   constructor(private readonly _settings: ServerConnection.ISettings) {
@@ -70,7 +86,9 @@ export class ExpiryStatus extends Widget {
   async refresh(): Promise<boolean> {
     let ok = true;
     try {
-      this._expiries = await fetchExpiries(this._settings);
+      const body = await fetchExpiries(this._settings);
+      this._expiries = body.expiries;
+      this._fleet = body.fleet ?? null;
       this.removeClass('jp-mlssl-unavailable');
     } catch (reason) {
       // Keep the last known state: a restarting server should not blank the bar.
@@ -115,8 +133,16 @@ export class ExpiryStatus extends Widget {
     const when = soonest.days_left < 0 ? 'expired' : `${soonest.days_left} d`;
     this.node.textContent = `TLS ${soonest.fqdn ?? soonest.target}: ${when}`;
     this.node.dataset.daysLeft = String(soonest.days_left);
+    const fleet = this._fleet
+      ? [
+          `Fleet inventory: ${this._fleet.endpoints} certificates, ` +
+            `${describeAge(this._fleet.age_seconds)} (mlssl fleet refreshes it)`
+        ]
+      : [];
     this.node.title = [
-      'Certificates on targets this machine changed (soonest first):',
+      'Certificates across the fleet and on targets this machine changed ' +
+        '(soonest first):',
+      ...fleet,
       ...this._expiries.map(describe)
     ].join('\n');
   }

@@ -301,6 +301,10 @@ class FakeArm:
     def route(self, method: str, path: str, q: dict, rec: Recorded,
               lro: Fault | None) -> tuple[int, Any, dict]:
         if path.startswith("/modelmanagement/"):
+            for extra in self.extra_routes:  # e.g. the fleet's service listings
+                answer = extra(self, method, path, q, rec, lro)
+                if answer is not None:
+                    return answer
             return self.route_mms(method, path, rec, lro)
         bad = self._scope(path)
         if bad:

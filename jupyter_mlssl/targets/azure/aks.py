@@ -102,6 +102,13 @@ class AksComputeTarget(AzureTarget):
             except Exception as exc:
                 raise self._translate(exc, call) from None
             kind = ((raw or {}).get("properties") or {}).get("computeType")
+            if str(kind).lower() == "kubernetes":
+                raise InputError(
+                    f"{self.id}: compute '{self.ref.name}' is a Kubernetes compute: its TLS is"
+                    " set on the Azure ML extension of its cluster; use the extension's id"
+                    " (<cluster id>/providers/Microsoft.KubernetesConfiguration/extensions/"
+                    "<name>, see `mlssl fleet`)"
+                )
             if str(kind).upper() != "AKS":
                 raise InputError(
                     f"{self.id}: compute '{self.ref.name}' is of type {kind}, not an AKS inference"

@@ -37,8 +37,45 @@ CLUSTER_ID = re.compile(
 )
 
 
+MANAGED = "managed-online-endpoint"
+KUBERNETES = "kubernetes-online-endpoint"
+
+
+def read_endpoint(body: dict) -> dict:
+    """What an online endpoint's ARM body says about its TLS, whatever its state.
+
+    Returns ``kind`` (managed or Kubernetes: ``properties.compute`` set), ``status``
+    (Auto / Enabled / Disabled), ``tls`` (True, False, or None when not knowable yet),
+    ``scoring_uri``, ``fqdn`` and ``state`` (``provisioningState``). A managed endpoint is
+    always served over TLS, so it reads Auto even while it is being created and has no
+    scoring URI yet; a Kubernetes endpoint's TLS is its cluster extension's, seen here
+    only through the scheme of its scoring URI. Fleet listings use this on every body.
+    """
+    props = body.get("properties") or {}
+    uri = props.get("scoringUri") or None
+    parts = urlsplit(uri) if uri else None
+    scheme = parts.scheme.lower() if parts else None
+    kubernetes = bool(props.get("compute"))
+    if not kubernetes:
+        tls: bool | None = True
+        status = "Auto"
+    else:
+        tls = None if scheme is None else scheme == "https"
+        status = "Enabled" if tls else "Disabled"
+    return {
+        "kind": KUBERNETES if kubernetes else MANAGED,
+        "status": status,
+        "tls": tls,
+        "scoring_uri": uri,
+        "fqdn": parts.hostname if parts else None,
+        "state": props.get("provisioningState"),
+        "compute": props.get("compute"),
+    }
+
+
 class OnlineEndpointTarget(AzureTarget):
-    kind = "managed-online-endpoint"
+    #: until the body is read; ``status`` sets the kind the body shows (managed / Kubernetes)
+    kind = MANAGED
 
     def _read(self) -> dict:
         url = f"{self.ref.workspace_path}/onlineEndpoints/{self.ref.name}"
@@ -51,24 +88,27 @@ class OnlineEndpointTarget(AzureTarget):
         return self._status_of(self._read().get("properties") or {})
 
     def _status_of(self, props: dict) -> TargetStatus:
-        uri = props.get("scoringUri")
-        parts = urlsplit(uri) if uri else None
-        tls = bool(parts and parts.scheme == "https")
+        read = read_endpoint({"properties": props})
+        self.kind = read["kind"]
+        tls = bool(read["tls"])
         notes: list[str] = []
-        if props.get("compute"):
+        if read["kind"] == KUBERNETES:
             notes.append("Kubernetes online endpoint: TLS is set on the cluster's Azure ML"
                          " extension")
         else:
             notes.append("managed online endpoint: TLS is always on with a Microsoft"
                          " certificate; custom DNS names are not supported")
+        if read["state"] and read["state"] != "Succeeded":
+            notes.append(f"provisioning state {read['state']}"
+                         + ("" if read["scoring_uri"] else ": no scoring URI yet"))
         status = self.new_status(
-            SslSettings(status="Auto" if tls and not props.get("compute") else
-                        "Enabled" if tls else "Disabled"),
-            fqdn=parts.hostname if parts else None,
-            scoring_uri=uri,
+            SslSettings(status=read["status"]),
+            fqdn=read["fqdn"],
+            scoring_uri=read["scoring_uri"],
             notes=notes,
         )
-        status.https_uri = https_only(self.endpoint(status).url) if tls else None
+        status.https_uri = (https_only(self.endpoint(status).url)
+                            if tls and read["scoring_uri"] else None)
         self.add_probe(status)
         return status
 

@@ -1,0 +1,75 @@
+"""Every Azure ML workspace the caller can read, across subscriptions, from Azure Resource Graph.
+
+One query (``resources | where type =~ 'microsoft.machinelearningservices/workspaces'``),
+ordered by id so ``$skipToken`` paging is stable, 1,000 rows a page (the documented maximum).
+Throttling: every answer carries ``x-ms-user-quota-remaining`` and
+``x-ms-user-quota-resets-after`` (hh:mm:ss); when the quota is spent the next page waits for
+the reset instead of drawing a 429. A 429 that comes anyway is waited out by azure-core's
+retry policy, which honours ``Retry-After``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+QUERY = ("resources | where type =~ 'microsoft.machinelearningservices/workspaces'"
+         " | project id, name, location, subscriptionId, resourceGroup,"
+         " discoveryUrl = tostring(properties.discoveryUrl)"
+         " | order by id asc")
+PAGE = 1000
+
+
+def parse_resets_after(text: str | None) -> float:
+    """``hh:mm:ss`` -> seconds (0 when absent or unreadable)."""
+    if not text:
+        return 0.0
+    try:
+        hours, minutes, seconds = (float(p) for p in text.split(":"))
+    except ValueError:
+        return 0.0
+    return hours * 3600 + minutes * 60 + seconds
+
+
+def workspaces(credential: Any, subscriptions: list[str] | None, *, arm_endpoint: str,
+               scope: str, sleep: Callable[[float], None] = time.sleep,
+               max_wait: float = 60.0, **client_options: Any) -> tuple[list[dict], list[str]]:
+    """``(rows, notes)``: one dict per workspace (id, name, subscriptionId, ...)."""
+    from azure.mgmt.resourcegraph import ResourceGraphClient
+    from azure.mgmt.resourcegraph.models import QueryRequest, QueryRequestOptions
+
+    client = ResourceGraphClient(credential, base_url=arm_endpoint,
+                                 credential_scopes=[scope], **client_options)
+    rows: list[dict] = []
+    notes: list[str] = []
+    token: str | None = None
+    quota: dict[str, str] = {}
+
+    def keep_headers(pipeline_response: Any, deserialized: Any, _headers: Any) -> Any:
+        quota.clear()
+        quota.update(pipeline_response.http_response.headers)
+        return deserialized
+
+    with client:
+        for _ in range(10_000):  # bounded: 10 million workspaces
+            request = QueryRequest(
+                subscriptions=subscriptions or None, query=QUERY,
+                options=QueryRequestOptions(top=PAGE, skip_token=token,
+                                            result_format="objectArray"),
+            )
+            answer = client.resources(request, cls=keep_headers)
+            rows += list(answer.data or [])  # type: ignore[arg-type]  # objectArray: a list
+            if str(quota.get("x-ms-tenant-subscription-limit-hit", "")).lower() == "true":
+                notes.append("Resource Graph: more than 10,000 subscriptions; pass"
+                             " --subscription to cover them in parts")
+            token = answer.skip_token
+            if not token:
+                break
+            remaining = quota.get("x-ms-user-quota-remaining")
+            if remaining is not None and remaining.strip().isdigit() and int(remaining) <= 0:
+                wait = min(parse_resets_after(quota.get("x-ms-user-quota-resets-after")),
+                           max_wait)
+                notes.append(f"Resource Graph quota spent: waited {wait:g} s for its reset")
+                sleep(wait)
+    return rows, notes

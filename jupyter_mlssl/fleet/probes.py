@@ -1,0 +1,85 @@
+"""Fill the rows from live probes, the history and the renewal rule."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Any
+
+from jupyter_mlssl.fleet.renewal import renewal_due
+from jupyter_mlssl.fleet.rows import FleetRow
+
+#: issuers whose certificates come from ACME (a hint when the history does not say)
+ACME_ISSUERS = ("let's encrypt", "pebble", "zerossl", "buypass", "acme")
+
+
+async def probe_rows(rows: list[FleetRow], *, ca_bundle: str | None, timeout: float,
+                     concurrency: int, now: dt.datetime) -> None:
+    """Probe every row that has an address to probe (https and plain http alike)."""
+    from jupyter_mlssl.probing import aprobe_many
+
+    groups: dict[str | None, list[FleetRow]] = {}
+    for row in rows:
+        if row.scoring_uri and not row.error:
+            groups.setdefault(row.extra.get("ca_bundle") or ca_bundle, []).append(row)
+
+    async def one_group(bundle: str | None, members: list[FleetRow]) -> None:
+        resolve = sorted({r for row in members for r in row.extra.get("resolve", [])})
+        report = await aprobe_many([row.scoring_uri or "" for row in members],
+                                   ca_bundle=bundle, resolve=resolve, timeout=timeout,
+                                   concurrency=concurrency, now=now, redirect_port=None)
+        for row, result in zip(members, report.results, strict=True):
+            apply_probe(row, result)
+
+    await asyncio.gather(*(one_group(b, m) for b, m in groups.items()))
+
+
+def apply_probe(row: FleetRow, result: Any) -> None:
+    row.probe = result.verdict
+    if result.error and result.verdict != "ok":
+        row.detail = "; ".join(p for p in (row.detail, str(result.error)) if p)
+    if result.chain:
+        leaf = result.chain[0]
+        row.not_before = _utc(leaf.not_before)
+        row.not_after = _utc(leaf.not_after)
+        if row.cert_kind == "own" and any(n in leaf.issuer.lower() for n in ACME_ISSUERS):
+            row.cert_kind = "ACME"
+    if result.days_left is not None:
+        row.days_left = result.days_left
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+def add_history(rows: list[FleetRow]) -> None:
+    """The last recorded change of each target (this machine's history), and what it says
+    about the certificate's kind and expiry when nothing better is known."""
+    from jupyter_mlssl.store import history
+
+    if not history.db_path().exists():
+        return
+    latest: dict[str, dict[str, Any]] = {}
+    for entry in history.entries(limit=1_000_000).entries:
+        latest.setdefault(str(entry["target"]).lower(), entry)
+    for row in rows:
+        found = latest.get(row.target.lower())
+        if found is None:
+            continue
+        entry = found
+        row.last_change = f"{entry['time'][:16]} {entry['action']} {entry['outcome']}"
+        said = f"{entry.get('action')} {entry.get('message') or ''}".lower()
+        if "acme" in said and row.tls == "Enabled":
+            row.cert_kind = "ACME"
+        if row.not_after is None and entry.get("after_not_after") and row.tls != "Disabled":
+            text = str(entry["after_not_after"]).replace("Z", "+00:00")
+            row.not_after = _utc(dt.datetime.fromisoformat(text))
+
+
+def settle(rows: list[FleetRow], now: dt.datetime) -> None:
+    """Days left and renewal due, once the dates are known."""
+    for row in rows:
+        if row.not_after is not None and row.days_left is None:
+            row.days_left = (row.not_after - now).days
+        if row.tls != "Disabled":
+            row.renewal_due = renewal_due(row.not_before, row.not_after, row.cert_kind)

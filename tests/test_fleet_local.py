@@ -1,0 +1,90 @@
+"""``mlssl fleet --local`` and ``mlssl watch --local [--renew]`` on a real local target: the
+CLI's exit statuses, one log line per finding, and a renewal through the seam (today
+``update TARGET --renew``; the ``renew`` verb once it exists)."""
+
+from __future__ import annotations
+
+import json
+
+from jupyter_mlssl.cli import main
+from jupyter_mlssl.fleet import renewal
+
+
+def run_cli(capsys, *argv: str) -> tuple[int, str]:
+    code = main(list(argv))
+    return code, capsys.readouterr().out
+
+
+def test_fleet_and_watch_local(local_target, capsys, monkeypatch):
+    code, out = run_cli(capsys, "fleet", "--local", "--json")
+    assert code == 0
+    rows = json.loads(out)["rows"]
+    assert [(r["target"], r["kind"], r["tls"]) for r in rows] == [
+        ("local://iris", "local", "Disabled")]
+    assert rows[0]["verdict"] == "plain_http"
+
+    assert main(["enable", "local://iris", "--leaf-domain-label", "iris", "--yes"]) == 0
+    capsys.readouterr()
+    code, out = run_cli(capsys, "fleet", "--local", "--probe", "--json")
+    row = json.loads(out)["rows"][0]
+    assert (code, row["verdict"], row["probe"], row["cert_kind"]) == (0, "ok", "ok",
+                                                                     "Microsoft")
+    assert row["renewal_due"] and row["last_change"].endswith("enable applied")
+
+    code, out = run_cli(capsys, "watch", "--local")
+    assert code == 0 and out.strip().splitlines()[-1] == "checked 1 endpoints: exit 0"
+
+    # make every certificate due (renewal at once) to see the exit status and the renewal
+    monkeypatch.setattr(renewal, "third_of_lifetime", lambda nb, na, pem=None: nb)
+    code, out = run_cli(capsys, "watch", "local://iris")
+    assert code == 1 and out.startswith("due local://iris kind=local")
+    before = local_target.status().certificate_fingerprint
+    code, out = run_cli(capsys, "watch", "--local", "--renew", "--json")
+    report = json.loads(out)
+    assert code == 0, report
+    assert [f["event"] for f in report["findings"]] == ["renewed"]
+    after = local_target.status().certificate_fingerprint
+    assert after and after != before
+    code, out = run_cli(capsys, "history", "local://iris", "--json")
+    assert json.loads(out)["entries"][0]["action"] == "renew"
+
+
+def test_watch_unknown_target_is_an_error(capsys, tmp_path):
+    code, out = run_cli(capsys, "watch", "local://nosuch")
+    assert code == 2 and out.startswith("error local://nosuch")
+
+
+def test_status_bar_expiries_merge_history_and_fleet_cache(tmp_path):
+    import datetime as dt
+
+    from jupyter_mlssl.fleet import cache
+
+    now = dt.datetime(2026, 12, 5, tzinfo=dt.timezone.utc)
+    history_rows = [{"target": "local://a", "fqdn": "a.test", "days_left": 50,
+                     "not_after": "2027-01-24T00:00:00+00:00", "fingerprint": "aa"},
+                    {"target": "/subscriptions/s/X/onlineEndpoints/renewed", "fqdn": "r",
+                     "days_left": 80, "not_after": "2027-02-23T00:00:00+00:00",
+                     "fingerprint": "bb"}]
+    assert cache.merged_expiries(history_rows, now) == (
+        [{**history_rows[0], "source": "history"}, {**history_rows[1], "source": "history"}],
+        None)
+    generated = now - dt.timedelta(hours=3)
+    cache.write(generated, [
+        {"target": "/subscriptions/s/x/onlineEndpoints/renewed", "fqdn": "r",  # older cert
+         "not_after": "2026-12-20T00:00:00+00:00", "days_left": 18, "verdict": "due"},
+        {"target": "/subscriptions/s/x/onlineEndpoints/far", "fqdn": "f",
+         "not_after": "2026-12-10T00:00:00+00:00", "days_left": 8, "verdict": "ok"},
+    ])
+    merged, info = cache.merged_expiries(history_rows, now)
+    assert [(e["target"].rsplit("/", 1)[-1], e["source"], e["days_left"]) for e in merged] == [
+        ("far", "fleet", 5), ("a", "history", 50), ("renewed", "history", 80)]
+    assert info == {"generated": generated.isoformat(), "endpoints": 2, "age_seconds": 10800}
+
+
+def test_without_the_fleet_extra_the_error_says_what_to_install(monkeypatch, capsys):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "httpx", None)  # as if httpx were not installed
+    code = main(["fleet"])
+    err = capsys.readouterr().err
+    assert code == 2 and "pip install 'jupyter-mlssl[azure,fleet]'" in err and "--local" in err
