@@ -24,7 +24,7 @@ def material(pki, tmp_path):
 
 def test_panel_shape():
     panel = Panel()
-    assert panel.tabs.titles == ("Certificate", "Change", "DNS", "Probe", "History")
+    assert panel.tabs.titles == ("Certificate", "Change", "DNS", "Probe", "History", "Fleet")
     assert panel.certificate.inspect_button.disabled  # nothing uploaded yet
     assert "application/vnd.jupyter.widget-view+json" in panel._repr_mimebundle_()
 
