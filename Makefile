@@ -29,13 +29,10 @@ $(LABEXT): labextension/package.json $(wildcard labextension/src/*.ts labextensi
 	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(LABEXT)
 
-# The browser tests drive Debian's Chromium; a fresh machine does not have it.
-/usr/bin/chromium:
-	bash scripts/install-chromium.sh
-
-# The ACME tests run against Debian's pebble (Let's Encrypt's test CA); install it as Chromium.
-/usr/bin/pebble:
-	bash scripts/install-pebble.sh
+# Debian packages the tests need, which a fresh machine does not have: Chromium for the
+# browser tests, pebble (Let's Encrypt's ACME test CA) for the ACME tests.
+/usr/bin/chromium /usr/bin/pebble:
+	bash scripts/install-debian-package.sh $(notdir $@)
 
 setup: $(STAMP) $(LABEXT)
 

@@ -6,8 +6,9 @@ servers start, a real local scoring service is deployed and TLS enabled on it th
 API, so the history holds a real certificate and the status bar has an expiry to show.
 Each test writes screenshots to ``test-artifacts/`` (kept by CI, gitignored).
 
-Chromium: ``/usr/bin/chromium`` (``scripts/install-chromium.sh``, run by ``make test``) or
-``MLSSL_CHROMIUM``. Playwright's own browser download is not used (closed network).
+Chromium: ``/usr/bin/chromium`` (``scripts/install-debian-package.sh chromium``, run by
+``make test``) or ``MLSSL_CHROMIUM``. Playwright's own browser download is not used (closed
+network).
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ ISO = "%Y-%m-%dT%H:%M:%SZ"
 def _chromium() -> str:
     if shutil.which(CHROMIUM) or Path(CHROMIUM).is_file():
         return CHROMIUM
-    message = f"{CHROMIUM} not found: run scripts/install-chromium.sh (make test does)"
+    message = (f"{CHROMIUM} not found: run scripts/install-debian-package.sh chromium "
+               "(make test does)")
     if os.environ.get("CI"):
         pytest.fail(message)  # in CI a missing browser is a broken set-up, not a skip
     pytest.skip(message)

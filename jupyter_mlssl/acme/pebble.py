@@ -29,7 +29,8 @@ def available() -> str | None:
     """None when pebble can be run, else why not (one line)."""
     if shutil.which("pebble") or os.path.exists(PEBBLE):
         return None
-    return "pebble (the ACME test CA) is not installed: run scripts/install-pebble.sh"
+    return ("pebble (the ACME test CA) is not installed: run "
+            "scripts/install-debian-package.sh pebble")
 
 
 def _free_port() -> int:
