@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from jupyter_mlssl.change.report import ChangeReport, Outcome, verdict_word
+from jupyter_mlssl.reports import Finding, Severity
 from jupyter_mlssl.store import history
 from jupyter_mlssl.targets.base import TargetStatus
 
@@ -42,3 +43,19 @@ def finish(report: ChangeReport, outcome: Outcome, message: str, *,
     else:
         history.record(target=report.target, action=report.action, **columns)
     return report
+
+
+def interrupted(target_id: str) -> list[Finding]:
+    """A warning when the target's last change was cut short (its process killed), else none.
+
+    Reading the history reconciles it first, so a change whose process has gone is marked
+    ``interrupted`` before it is looked at.
+    """
+    last = history.entries(target=target_id, limit=1).entries
+    if not last or last[0]["outcome"] != history.INTERRUPTED:
+        return []
+    return [Finding(
+        "change_interrupted", Severity.WARNING,
+        f"the last change ({last[0]['action']}, {last[0]['time']}) was interrupted before it "
+        f"finished; check the settings and apply them again (mlssl history {target_id})",
+    )]

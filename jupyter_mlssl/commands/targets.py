@@ -14,20 +14,11 @@ from jupyter_mlssl.reports import Report
 
 
 def status(args: argparse.Namespace, ctx: Context) -> Report:
-    from jupyter_mlssl.reports import Finding, Severity
-    from jupyter_mlssl.store import history as audit
+    from jupyter_mlssl.change.record import interrupted
 
     target = ctx.target(args.target)
-    audit.reconcile()  # a change whose process was killed is recorded as interrupted first
     report = target.status()
-    last = audit.entries(target=target.id, limit=1).entries
-    if last and last[0]["outcome"] == audit.INTERRUPTED:
-        report.findings.append(Finding(
-            "change_interrupted", Severity.WARNING,
-            f"the last change ({last[0]['action']}, {last[0]['time']}) was interrupted before "
-            f"it finished; check the settings and apply them again (mlssl history "
-            f"{target.id})",
-        ))
+    report.findings.extend(interrupted(target.id))
     return report
 
 
