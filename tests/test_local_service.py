@@ -16,9 +16,9 @@ import pytest
 
 from jupyter_mlssl import local
 from jupyter_mlssl.errors import InputError, OperationError
+from jupyter_mlssl.store.pids import pid_alive
 from jupyter_mlssl.targets import open_target as connect
 from jupyter_mlssl.targets.base import SslSettings
-from jupyter_mlssl.targets.local.processes import pid_alive
 from jupyter_mlssl.targets.local.service import build_context
 from tests.localtarget import deployed, tiny_model_file
 

@@ -164,7 +164,7 @@ def test_overwrite_draws_a_new_name_and_retires_the_old_one(local_target):
 
 def test_stop_removes_names_and_the_last_stop_ends_dns(local_target):
     from jupyter_mlssl import local
-    from jupyter_mlssl.targets.local.processes import pid_alive
+    from jupyter_mlssl.store.pids import pid_alive
 
     change(local_target, SslSettings(status="Auto", leaf_domain_label="iris"))
     daemon = json.loads((nameserver.dns_dir() / "daemon.json").read_text())

@@ -116,7 +116,7 @@ def test_a_stopped_service_blocks_the_plan(local_target):
     import os
     import signal
 
-    from jupyter_mlssl.targets.local.processes import pid_alive
+    from jupyter_mlssl.store.pids import pid_alive
 
     pid = local_target._runtime()["pid"]
     os.killpg(pid, signal.SIGKILL)

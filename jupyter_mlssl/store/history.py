@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from jupyter_mlssl.reports import Report, Table
 from jupyter_mlssl.store.paths import state_dir
+from jupyter_mlssl.store.pids import pid_alive, start_ticks
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -148,18 +149,9 @@ def record(
         return int(cursor.lastrowid or 0)
 
 
-def _start_ticks(pid: int) -> str:
-    """The process's start time in clock ticks (Linux): a pid reused later differs in it."""
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().rsplit(")", 1)[-1].split()[19]
-    except (OSError, IndexError):
-        return ""
-
-
 def _owner() -> str:
     pid = os.getpid()
-    return f"{socket.gethostname()}:{pid}:{_start_ticks(pid)}"
+    return f"{socket.gethostname()}:{pid}:{start_ticks(pid)}"
 
 
 def _owner_gone(owner: str | None) -> bool:
@@ -173,20 +165,10 @@ def _owner_gone(owner: str | None) -> bool:
     if host != socket.gethostname() or not pid_text.isdigit():
         return False  # another machine sharing this directory: it cannot be checked here
     pid = int(pid_text)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+    if not pid_alive(pid):
         return True
-    except PermissionError:
-        return False
-    now = _start_ticks(pid)
-    if ticks and now and now != ticks:
-        return True  # the pid was reused by another process
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().rsplit(")", 1)[-1].split()[0] == "Z"
-    except OSError:
-        return False
+    now = start_ticks(pid)
+    return bool(ticks and now and now != ticks)  # the pid was reused by another process
 
 
 def start(*, target: str, action: str, before_status: str | None = None,

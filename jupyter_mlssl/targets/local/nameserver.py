@@ -22,7 +22,8 @@ from pathlib import Path
 
 from jupyter_mlssl.errors import OperationError
 from jupyter_mlssl.store.files import private_dir
-from jupyter_mlssl.targets.local.processes import child_environment, kill_group, pid_alive
+from jupyter_mlssl.store.pids import pid_alive
+from jupyter_mlssl.targets.local.processes import child_environment, kill_group
 from jupyter_mlssl.targets.local.store import file_lock, local_dir, read_json, write_json
 
 LOOPBACK = "127.0.0.1"

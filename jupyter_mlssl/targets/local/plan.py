@@ -8,6 +8,7 @@ from typing import Any
 
 from jupyter_mlssl.errors import InputError
 from jupyter_mlssl.reports import Finding, Severity
+from jupyter_mlssl.store.pids import pid_alive
 from jupyter_mlssl.targets.base import (
     Change,
     Plan,
@@ -16,7 +17,6 @@ from jupyter_mlssl.targets.base import (
     change_action,
 )
 from jupyter_mlssl.targets.local import nameserver
-from jupyter_mlssl.targets.local.processes import pid_alive
 from jupyter_mlssl.targets.local.status import WithStatus
 from jupyter_mlssl.targets.local.target import (
     SUFFIX_ALPHABET,

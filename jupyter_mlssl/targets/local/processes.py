@@ -34,23 +34,6 @@ def child_environment() -> dict[str, str]:
             if name not in _WITHHELD and not _SECRET_NAME.search(name)}
 
 
-def pid_alive(pid: int | None) -> bool:
-    """Whether ``pid`` is a live process (a zombie, an exited child not yet reaped, is not)."""
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().rsplit(")", 1)[-1].split()[0] != "Z"
-    except OSError:
-        return True
-
-
 def group_alive(pgid: int) -> bool:
     """Whether any process of group ``pgid`` still runs (zombies do not count: a container's
     init may never reap them, and a zombie leader can outlive its running threads' exit)."""

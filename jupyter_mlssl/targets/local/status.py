@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from jupyter_mlssl.reports import Finding, Severity
+from jupyter_mlssl.store.pids import pid_alive
 from jupyter_mlssl.targets.base import (
     SslSettings,
     TargetStatus,
 )
 from jupyter_mlssl.targets.local import nameserver
-from jupyter_mlssl.targets.local.processes import pid_alive
 from jupyter_mlssl.targets.local.target import (
     LOOPBACK,
     LocalTargetCore,

@@ -35,12 +35,13 @@ from typing import Any, TypeVar
 
 from jupyter_mlssl.errors import InputError, OperationError
 from jupyter_mlssl.store.files import private_dir, write_atomic
+from jupyter_mlssl.store.pids import pid_alive
 from jupyter_mlssl.targets.base import (
     ServiceAddress,
     TargetStatus,
 )
 from jupyter_mlssl.targets.local import nameserver, store
-from jupyter_mlssl.targets.local.processes import child_environment, kill_group, pid_alive
+from jupyter_mlssl.targets.local.processes import child_environment, kill_group
 
 SCHEME = "local://"
 LOOPBACK = "127.0.0.1"
