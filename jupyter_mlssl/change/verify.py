@@ -103,8 +103,6 @@ def _dns_detail(report: Any, expected: str | None) -> str:
     return ""
 
 
-
-
 def _hex(fingerprint: str) -> str:
     text = fingerprint.lower().removeprefix("sha256:")
     return "".join(ch for ch in text if ch in "0123456789abcdef")
