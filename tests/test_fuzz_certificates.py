@@ -417,3 +417,18 @@ def test_pem_scan_is_linear():
     cost(1000)  # warm up
     small, large = cost(20_000), cost(80_000)
     assert large < small * 4 * 2.5, (small, large)  # 4x the input; quadratic would be 16x
+
+
+def test_panel_upload_of_10_mb_of_key_armour_is_answered_in_under_two_seconds():
+    from jupyter_mlssl.widgets import Panel
+    from tests.ipshell import upload
+
+    begins = (b"-----BEGIN PRIVATE KEY-----\n" * 400_000)[:MAX_INPUT_BYTES]
+    panel = Panel()
+    start = time.perf_counter()
+    upload(panel.certificate.cert_upload, "keys.pem", begins)
+    report = panel.certificate.on_inspect()
+    elapsed = time.perf_counter() - start
+    assert elapsed < 2.0, f"{elapsed:.2f} s"
+    assert panel.certificate.material.key is None  # no complete key block: nothing split off
+    assert report is not None and report.exit_status == 2

@@ -246,3 +246,17 @@ def test_no_import_cycle_among_the_certificate_modules():
 
     cycles = [c for c in map(cycle_from, sorted(graph)) if c]
     assert not cycles, f"import cycle: {' -> '.join(cycles[0])}"
+
+
+def test_private_keys_are_split_off_whole_and_unterminated_ones_stay():
+    from jupyter_mlssl.pki.pem import split_private_keys
+
+    cert = b"-----BEGIN CERTIFICATE-----\nAAA\n-----END CERTIFICATE-----\n"
+    key = b"-----BEGIN EC PRIVATE KEY-----\nBBB\n-----END EC PRIVATE KEY-----\r\n"
+    dangling = b"-----BEGIN PRIVATE KEY-----\nCCC\n"
+    rest, keys = split_private_keys(cert + key + dangling + cert)
+    assert keys == [key]
+    assert rest == cert + dangling + cert
+    # a BEGIN closes at the next END of its own label only
+    rest, keys = split_private_keys(dangling + b"-----END EC PRIVATE KEY-----\n")
+    assert keys == [] and rest == dangling + b"-----END EC PRIVATE KEY-----\n"

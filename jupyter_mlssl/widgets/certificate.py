@@ -10,12 +10,12 @@ here in Python only, the key as a :class:`~jupyter_mlssl.secrets.Secret`.
 from __future__ import annotations
 
 import html
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
+from jupyter_mlssl.pki.pem import split_private_keys
 from jupyter_mlssl.secrets import Secret
 from jupyter_mlssl.widgets.base import LABEL, field_layout, report_status, show
 
@@ -25,11 +25,6 @@ if TYPE_CHECKING:
 CERT_TYPES = ".pem,.crt,.cer,.der,.pfx,.p12,.p7b,.p7c"
 KEY_TYPES = ".pem,.key"
 
-# PEM private-key blocks of any flavour; split off an uploaded certificate file so the key
-# is held as a Secret like one uploaded on its own.
-_KEY_BLOCK = re.compile(
-    rb"-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----.*?-----END \1PRIVATE KEY-----\r?\n?", re.S
-)
 
 
 @dataclass
@@ -100,9 +95,9 @@ class CertificateTab:
         if not files:  # our own emptying of the widget
             return
         name, data = files[0]
-        keys = [m.group(0) for m in _KEY_BLOCK.finditer(data)]
+        # a key in the certificate file is held as a Secret, like one uploaded on its own
+        data, keys = split_private_keys(data)
         if keys:
-            data = _KEY_BLOCK.sub(b"", data)
             self.material.key = Secret(b"".join(keys))
             self.material.key_name = f"{name} (key part)"
         self.material.cert, self.material.cert_name = data, name
