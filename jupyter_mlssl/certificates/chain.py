@@ -104,13 +104,13 @@ class PathVerdict:
 
 def _verify(path: list[x509.Certificate], extra: list[x509.Certificate], store: TrustStore,
             when: dt.datetime) -> tuple[list[x509.Certificate] | None, str | None]:
-    from cryptography.x509.verification import PolicyBuilder, VerificationError
+    from cryptography.x509.verification import VerificationError
 
     subject = covered_name(path[0])
     if subject is None:
         return None, "leaf server certificate has no subjectAltName"
     try:
-        verifier = PolicyBuilder().store(store.store).time(when).build_server_verifier(subject)
+        verifier = store.builder.time(when).build_server_verifier(subject)
         return verifier.verify(path[0], path[1:] + extra), None
     except VerificationError as exc:
         return None, str(exc)
@@ -143,7 +143,7 @@ def verify_chain(certificates: list[x509.Certificate], path_length: int, store: 
         # Pinned: the leaf itself is a trust anchor (a development certificate passed as
         # --ca-bundle). Clients configured that way trust it whatever its extensions.
         return PathVerdict("trusted", chain=[path[0]], top=path[0])
-    if not any(c in store.members or c.issuer in store.subjects for c in certificates):
+    if not any(c in store.members or store.trusts_issuer_of(c) for c in certificates):
         # No certificate names an issuer in the store, so no path can exist: skip the
         # verifier's exhaustive search (most of the cost of an untrusted inspection).
         return classify_path(path, store)
@@ -181,7 +181,7 @@ def verify_chain(certificates: list[x509.Certificate], path_length: int, store: 
 def classify_path(path: list[x509.Certificate], store: TrustStore) -> PathVerdict:
     """What the top of the supplied chain links to: the store, nothing, or itself."""
     top = path[-1]
-    if top in store.members or top.issuer in store.subjects:
+    if top in store.members or store.trusts_issuer_of(top):
         return PathVerdict("trusted", top=top)
     if self_issued(top):
         return PathVerdict("self_signed" if len(path) == 1 else "untrusted_root", top=top)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from jupyter_mlssl.pki.facts import is_ca, may_have_issued
+from jupyter_mlssl.pki.facts import extension, is_ca, may_have_issued
 from jupyter_mlssl.pki.trust import TrustStore
 
 if TYPE_CHECKING:
@@ -126,7 +126,8 @@ def explain(detail: str, path: list[x509.Certificate], store: TrustStore) -> Ref
         elif "basicConstraints" in detail or "keyCertSign" in detail:
             named = next((c for c in issuers if not is_ca(c) or not _can_sign(c)), None)
         elif "name constraint" in detail:
-            named = next((c for c in issuers if _has(c, x509.NameConstraints)), None)
+            named = next((c for c in issuers
+                          if extension(c, x509.NameConstraints) is not None), None)
         named = named or (issuers[0] if issuers else None)
     elif named is None:
         named = path[0]
@@ -158,30 +159,16 @@ def _links(issuer: x509.Certificate, cert: x509.Certificate) -> bool:
         return False
 
 
-def _has(cert: x509.Certificate, kind: type) -> bool:
-    from cryptography import x509
-
-    try:
-        cert.extensions.get_extension_for_class(kind)
-    except x509.ExtensionNotFound:
-        return False
-    except Exception:  # damaged extensions (reported as malformed_certificate elsewhere)
-        return False
-    return True
-
-
 def _path_length(cert: x509.Certificate) -> int | None:
     from cryptography import x509
 
-    try:
-        return cert.extensions.get_extension_for_class(x509.BasicConstraints).value.path_length
-    except x509.ExtensionNotFound:
-        return None
-    except Exception:  # damaged extensions (reported elsewhere)
-        return None
+    constraints = extension(cert, x509.BasicConstraints)
+    return constraints.path_length if constraints is not None else None
 
 
 def _can_sign(cert: x509.Certificate) -> bool:
+    """Not through ``facts.extension``: an absent keyUsage allows signing, a damaged one
+    does not, and that accessor answers None for both."""
     from cryptography import x509
 
     try:

@@ -237,7 +237,8 @@ def _check_dates(
 def _check_crypto(assessment: Assessment, certs: Sequence[x509.Certificate]) -> None:
     # The verifier accepts a weak *leaf* key (docs/tls-notes.md), so check keys ourselves.
     for position, cert in enumerate(certs):
-        if position and _is_self_signed(cert):
+        self_signed = _is_self_signed(cert)
+        if position and self_signed:
             continue  # a root's own key and signature are the client's business, not ours
         key = cert.public_key()
         weak = (
@@ -251,7 +252,7 @@ def _check_crypto(assessment: Assessment, certs: Sequence[x509.Certificate]) -> 
                 "RSA 2048+ or ECDSA P-256",
             )
         digest = facts.signature_hash(cert)
-        if digest in facts.WEAK_HASHES and not _is_self_signed(cert):
+        if digest in facts.WEAK_HASHES and not self_signed:
             assessment.add(
                 "weak_signature",
                 f"{_label(cert, position)} is signed with {digest.upper()}: clients reject it; "
