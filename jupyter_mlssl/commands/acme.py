@@ -58,8 +58,8 @@ def order_from_args(args: argparse.Namespace) -> dict[str, Any]:
 def cert_acme(args: argparse.Namespace, ctx: Context) -> Report:
     from cryptography import x509
 
-    from jupyter_mlssl.acme.issue import issue
-    from jupyter_mlssl.acme.renewal import eab_from, publisher_for
+    from jupyter_mlssl.acme.issue import complete
+    from jupyter_mlssl.acme.renewal import begin_order, publisher_for
     from jupyter_mlssl.certificates.report import OutputReport, WrittenFile
     from jupyter_mlssl.commands.cert import _distinct, _mode
     from jupyter_mlssl.pki import minting
@@ -71,10 +71,8 @@ def cert_acme(args: argparse.Namespace, ctx: Context) -> Report:
                               credential=ctx.defaults.get("credential_object"),
                               arm_endpoint=ctx.defaults.get("arm_endpoint"),
                               names=order["names"])
-    issued = issue(order["names"], publisher, directory=order["directory"],
-                   email=order["email"], eab=eab_from(order["eab_kid"], order["eab_hmac_env"],
-                                                      ctx.environ),
-                   ca_bundle=order["acme_ca_bundle"], progress=ctx.progress)
+    issued = complete(begin_order(order, publisher, environ=ctx.environ, progress=ctx.progress),
+                      progress=ctx.progress)
     cert_path = minting.write_public(args.out_cert, issued.fullchain_pem, force=args.force)
     key_path = minting.write_private(args.out_key, issued.key, force=args.force)
     leaf = x509.load_pem_x509_certificate(issued.fullchain_pem.encode("ascii"))
