@@ -279,8 +279,10 @@ def install_issued(target: Any, issued: Any, order: Mapping[str, Any], *, action
         report = change(target, desired, action=action, dry_run=False, yes=yes,
                         confirm=confirm, verify=verify, ca_bundle=ca_bundle, progress=progress)
     if getattr(report, "exit_status", 1) == 0:
-        leaf = issued.fullchain_pem.split("-----END CERTIFICATE-----")[0]
-        remember(target.id, {**order, "certificate": leaf + "-----END CERTIFICATE-----\n"})
+        from jupyter_mlssl.pki.pem import pem_blocks
+
+        blocks, _truncated = pem_blocks(issued.fullchain_pem.encode("ascii"), limit=1)
+        remember(target.id, {**order, "certificate": blocks[0][1].decode("ascii") + "\n"})
     return report
 
 
