@@ -130,6 +130,7 @@ class Session:
                 if exc.code != "accountDoesNotExist":
                     raise
             self.account.forget_uri()  # the CA forgot the account (a test CA restarted)
+            self.net.account = None  # else the new account is asked for under the old URL
             self._register(again=True)  # its faults are already one line: translate keeps them
             return self.client.new_order(csr_pem)
         except Exception as exc:
