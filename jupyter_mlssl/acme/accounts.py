@@ -45,7 +45,8 @@ def account_for(directory: str, email: str | None) -> tuple[Account, Any]:
     """The stored account (or a new key for one) and its josepy JWK."""
     import josepy as jose
     from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from jupyter_mlssl.pki import minting
 
     digest = hashlib.sha256(f"{directory}\n{email or ''}".encode()).hexdigest()[:20]
     path = private_dir(accounts_dir() / digest)
@@ -53,10 +54,8 @@ def account_for(directory: str, email: str | None) -> tuple[Account, Any]:
     if account.key_file.exists():
         key = serialization.load_pem_private_key(account.key_file.read_bytes(), password=None)
     else:
-        key = ec.generate_private_key(ec.SECP256R1())
-        write_atomic(account.key_file, key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption()), mode=0o600)
+        key = minting.new_key("ec")
+        write_atomic(account.key_file, minting.key_pem(key).reveal(), mode=0o600)
     info_file = path / "account.json"
     if info_file.exists():
         account.uri = json.loads(info_file.read_text()).get("uri")

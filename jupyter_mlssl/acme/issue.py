@@ -124,17 +124,14 @@ class Session:
         from acme import messages
 
         try:
-            return self.client.new_order(csr_pem)
-        except messages.Error as exc:
-            if exc.code != "accountDoesNotExist":
-                raise translate(exc, doing="place the order", directory=self.directory,
-                                net=self.net) from None
-        except Exception as exc:
-            raise translate(exc, doing="place the order", directory=self.directory,
-                            net=self.net) from None
-        self.account.forget_uri()  # the CA forgot the account (a test CA restarted): register
-        self._register(again=True)
-        try:
+            try:
+                return self.client.new_order(csr_pem)
+            except messages.Error as exc:
+                if exc.code != "accountDoesNotExist":
+                    raise
+            self.account.forget_uri()  # the CA forgot the account (a test CA restarted)
+            self.net.account = None  # else the new account is asked for under the old URL
+            self._register(again=True)  # its faults are already one line: translate keeps them
             return self.client.new_order(csr_pem)
         except Exception as exc:
             raise translate(exc, doing="place the order", directory=self.directory,

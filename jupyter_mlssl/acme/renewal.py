@@ -191,6 +191,21 @@ def eab_from(kid: str | None, hmac_env: str | None, environ: Mapping[str, str] |
     return Eab(kid, Secret(env[hmac_env]))
 
 
+def begin_order(order: Mapping[str, Any], publisher: Any, *,
+                environ: Mapping[str, str] | None,
+                progress: Callable[[str], None]) -> Any:
+    """Place ``order`` (``names``, ``directory``, ``email``, ``eab_kid``, ``eab_hmac_env``,
+    ``acme_ca_bundle``: what ``mlssl``'s flags and the panel's fields give) with its TXT
+    records going to ``publisher``; the one place those settings become an ACME order.
+    ``issue.complete`` finishes it."""
+    from jupyter_mlssl.acme.issue import begin
+
+    return begin(order["names"], publisher, directory=order["directory"],
+                 email=order.get("email"),
+                 eab=eab_from(order.get("eab_kid"), order.get("eab_hmac_env"), environ),
+                 ca_bundle=order.get("acme_ca_bundle"), progress=progress)
+
+
 def enable_with_acme(target: Any, order: Mapping[str, Any], *, action: str, yes: bool,
                      confirm: Callable[[str], bool] | None, dry_run: bool,
                      ca_bundle: str | None, verify: bool,
@@ -200,7 +215,7 @@ def enable_with_acme(target: Any, order: Mapping[str, Any], *, action: str, yes:
     """Order a certificate for ``order['names']`` and install it on ``target`` in one
     change. The key is made here and goes only to the target. ``order``: names, dns,
     dns_zone, directory, email, eab_kid, eab_hmac_env, acme_ca_bundle."""
-    from jupyter_mlssl.acme.issue import issue
+    from jupyter_mlssl.acme.issue import complete
     from jupyter_mlssl.change.workflow import change
 
     names = list(order["names"])
@@ -210,9 +225,8 @@ def enable_with_acme(target: Any, order: Mapping[str, Any], *, action: str, yes:
                       confirm=confirm, verify=verify, ca_bundle=stand_in_ca, progress=progress)
     publisher = publisher_for(order.get("dns"), order.get("dns_zone"), ask=ask,
                               credential=credential, arm_endpoint=arm_endpoint, names=names)
-    issued = issue(names, publisher, directory=order["directory"], email=order.get("email"),
-                   eab=eab_from(order.get("eab_kid"), order.get("eab_hmac_env"), environ),
-                   ca_bundle=order.get("acme_ca_bundle"), progress=progress)
+    issued = complete(begin_order(order, publisher, environ=environ, progress=progress),
+                      progress=progress)
     return install_issued(target, issued, order, action=action, yes=yes, confirm=confirm,
                           ca_bundle=ca_bundle, verify=verify, progress=progress)
 
@@ -265,8 +279,10 @@ def install_issued(target: Any, issued: Any, order: Mapping[str, Any], *, action
         report = change(target, desired, action=action, dry_run=False, yes=yes,
                         confirm=confirm, verify=verify, ca_bundle=ca_bundle, progress=progress)
     if getattr(report, "exit_status", 1) == 0:
-        leaf = issued.fullchain_pem.split("-----END CERTIFICATE-----")[0]
-        remember(target.id, {**order, "certificate": leaf + "-----END CERTIFICATE-----\n"})
+        from jupyter_mlssl.pki.pem import pem_blocks
+
+        blocks, _truncated = pem_blocks(issued.fullchain_pem.encode("ascii"), limit=1)
+        remember(target.id, {**order, "certificate": blocks[0][1].decode("ascii") + "\n"})
     return report
 
 

@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from jupyter_mlssl.commands import Context
+from jupyter_mlssl.errors import InputError
 from jupyter_mlssl.reports import Report
 
 
@@ -14,12 +15,8 @@ def _ask_in_terminal(ctx: Context) -> Any:
         verb = "Publish" if action == "add" else "You may now remove"
         line = f'{verb} the DNS record: {name}. 60 IN TXT "{value}"'
         if ctx.confirm is None:
-            from jupyter_mlssl.errors import InputError
-
             raise InputError("--dns manual needs a terminal or the panel to show the record")
         if action == "add" and not ctx.confirm(line + "\nPublished (the CA looks next)?"):
-            from jupyter_mlssl.errors import InputError
-
             raise InputError("stopped: the TXT record was not published")
         if action != "add":
             ctx.progress(line)
@@ -30,8 +27,6 @@ def order_from_args(args: argparse.Namespace) -> dict[str, Any]:
     from jupyter_mlssl.acme.directories import directory_url
 
     if not args.cname:
-        from jupyter_mlssl.errors import InputError
-
         raise InputError("--acme needs --cname NAME (and --san NAME for more names)")
     dns, zone = getattr(args, "dns", None), getattr(args, "dns_zone", None)
     point = None
@@ -58,8 +53,8 @@ def order_from_args(args: argparse.Namespace) -> dict[str, Any]:
 def cert_acme(args: argparse.Namespace, ctx: Context) -> Report:
     from cryptography import x509
 
-    from jupyter_mlssl.acme.issue import issue
-    from jupyter_mlssl.acme.renewal import eab_from, publisher_for
+    from jupyter_mlssl.acme.issue import complete
+    from jupyter_mlssl.acme.renewal import begin_order, publisher_for
     from jupyter_mlssl.certificates.report import OutputReport, WrittenFile
     from jupyter_mlssl.commands.cert import _distinct, _mode
     from jupyter_mlssl.pki import minting
@@ -71,10 +66,8 @@ def cert_acme(args: argparse.Namespace, ctx: Context) -> Report:
                               credential=ctx.defaults.get("credential_object"),
                               arm_endpoint=ctx.defaults.get("arm_endpoint"),
                               names=order["names"])
-    issued = issue(order["names"], publisher, directory=order["directory"],
-                   email=order["email"], eab=eab_from(order["eab_kid"], order["eab_hmac_env"],
-                                                      ctx.environ),
-                   ca_bundle=order["acme_ca_bundle"], progress=ctx.progress)
+    issued = complete(begin_order(order, publisher, environ=ctx.environ, progress=ctx.progress),
+                      progress=ctx.progress)
     cert_path = minting.write_public(args.out_cert, issued.fullchain_pem, force=args.force)
     key_path = minting.write_private(args.out_key, issued.key, force=args.force)
     leaf = x509.load_pem_x509_certificate(issued.fullchain_pem.encode("ascii"))
@@ -100,8 +93,6 @@ def change_with_acme(args: argparse.Namespace, ctx: Context, action: str) -> Rep
 
     for flag in ("cert", "key", "leaf_domain_label"):
         if getattr(args, flag, None):
-            from jupyter_mlssl.errors import InputError
-
             raise InputError(f"--acme orders the certificate: drop --{flag.replace('_', '-')}")
     target = ctx.target(args.target)
     return enable_with_acme(  # type: ignore[no-any-return]

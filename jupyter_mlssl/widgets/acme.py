@@ -84,8 +84,8 @@ class AcmeBox:
               after: Callable[[Any], Any]) -> Any:
         """Place the order. Records published by us: finish now and return ``after(issued)``.
         Published by hand: show them with Continue, and return None."""
-        from jupyter_mlssl.acme.issue import begin, complete
-        from jupyter_mlssl.acme.renewal import eab_from, publisher_for
+        from jupyter_mlssl.acme.issue import complete
+        from jupyter_mlssl.acme.renewal import begin_order, publisher_for
 
         shown: list[tuple[str, str, str]] = []
         publisher = publisher_for(order["dns"], order["dns_zone"],
@@ -95,10 +95,7 @@ class AcmeBox:
                                   arm_endpoint=self.context.arm_endpoint,
                                   names=order["names"])
         self.abandon()
-        pending = begin(order["names"], publisher, directory=order["directory"],
-                        email=order["email"],
-                        eab=eab_from(order["eab_kid"], order["eab_hmac_env"], os.environ),
-                        ca_bundle=order["acme_ca_bundle"], progress=progress)
+        pending = begin_order(order, publisher, environ=os.environ, progress=progress)
         if order["dns"] != "manual":
             return after(complete(pending, progress=progress))
         self.pending, self._after = pending, after

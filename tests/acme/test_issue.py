@@ -55,3 +55,21 @@ def test_several_names_share_one_account(pebble, eab_env, tmp_path):
     assert len(keys) == 1 and stat.S_IMODE(os.stat(keys[0]).st_mode) == 0o600
     for name in names:
         assert nameserver.records(f"_acme-challenge.{name}", "TXT") == []
+
+
+def test_an_account_the_ca_forgot_is_registered_again(pebble, eab_env, tmp_path):
+    """A stored account URL the CA no longer knows (a test CA restarted): the order is placed
+    after registering the same key again, and the new URL is kept."""
+    import json
+
+    from jupyter_mlssl.store.paths import state_dir
+
+    assert _acme(pebble, eab_env, tmp_path, "api.local.mlssl.test") == 0
+    (info,) = (state_dir() / "acme" / "accounts").glob("*/account.json")
+    known = json.loads(info.read_text())["uri"]
+    forgotten = known.rsplit("/", 1)[0] + "/999999"
+    info.write_text(json.dumps({**json.loads(info.read_text()), "uri": forgotten}))
+    (tmp_path / "again").mkdir()
+    assert _acme(pebble, eab_env, tmp_path / "again", "api.local.mlssl.test") == 0
+    assert json.loads(info.read_text())["uri"] not in (None, forgotten)
+    assert _sans(tmp_path / "again" / "cert.pem") == ["api.local.mlssl.test"]
