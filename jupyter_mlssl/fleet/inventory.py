@@ -65,9 +65,7 @@ async def workspace_rows(reader: ArmReader, ws: dict,
     else:
         rows += services
     if failures:
-        row = error_row(ws_id, "workspace", name, "; ".join(failures))
-        row.workspace = ws_id
-        rows.append(row)
+        rows.append(error_row(ws_id, "workspace", name, "; ".join(failures)))
     for row in rows:
         row.workspace = ws_id
     return rows
@@ -107,16 +105,9 @@ async def _services(reader: ArmReader, ws_id: str, name: str,
     mms = str(found.get("modelmanagement") or "").rstrip("/")
     if not mms:
         return []
-    items: list[dict] = []
-    page = await reader.get(f"{mms}/modelmanagement/v1.0{ws_id}/services",
-                            {"computeType": "ACI"},
-                            what=f"list v1 web services of workspace {name}") or {}
-    items += page.get("value") or []
-    pages = 1
-    while page.get("nextLink") and pages < 1000:
-        page = await reader.get(page["nextLink"], what=f"list v1 web services of {name}") or {}
-        items += page.get("value") or []
-        pages += 1
+    items = await reader.get_all(f"{mms}/modelmanagement/v1.0{ws_id}/services",
+                                 {"computeType": "ACI"},
+                                 f"list v1 web services of workspace {name}")
     rows: list[FleetRow] = []
     for body in items:
         rows += service_rows(body, ws_id)
