@@ -21,6 +21,7 @@ from jupyter_mlssl.fleet.rows import (
     error_row,
     extension_rows,
     kubernetes_clusters,
+    parse_utc,
     service_rows,
 )
 
@@ -153,15 +154,7 @@ def status_row(target: Any, kind: str | None = None) -> FleetRow:
         cert_kind="Microsoft" if ssl == "Auto" else "own" if ssl == "Enabled" else None,
         days_left=status.days_left,
     )
-    row.not_after = _parse_time(status.certificate_not_after)
+    if status.certificate_not_after:
+        row.not_after = parse_utc(status.certificate_not_after)
     row.extra = {"ca_bundle": endpoint.ca_bundle, "resolve": list(endpoint.resolve)}
     return row
-
-
-def _parse_time(text: str | None) -> Any:
-    import datetime as dt
-
-    if not text:
-        return None
-    when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
