@@ -51,7 +51,7 @@ async def afleet(
     """:func:`fleet` for code already running in an event loop."""
     from jupyter_mlssl.fleet import cache
     from jupyter_mlssl.fleet.inventory import azure_rows, local_rows
-    from jupyter_mlssl.fleet.probes import add_history, probe_rows, settle
+    from jupyter_mlssl.fleet.probes import fill
     from jupyter_mlssl.fleet.report import FleetReport
     from jupyter_mlssl.fleet.rows import FleetRow
 
@@ -93,11 +93,8 @@ async def afleet(
         calls += made
     if local:
         rows += await asyncio.to_thread(local_rows)
-    await asyncio.to_thread(add_history, rows)
-    if probe:
-        await probe_rows(rows, ca_bundle=ca_bundle, timeout=probe_timeout,
-                         concurrency=probe_concurrency, now=now)
-    settle(rows, now)
+    await fill(rows, probe=probe, ca_bundle=ca_bundle, timeout=probe_timeout,
+               concurrency=probe_concurrency, now=now)
     report = FleetReport(rows=rows, workspaces=len(ws_list), calls=calls, notes=notes,
                          probed=probe, generated=now)
     if write_cache:

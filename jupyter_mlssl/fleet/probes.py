@@ -13,6 +13,17 @@ from jupyter_mlssl.fleet.rows import FleetRow, parse_utc, utc
 ACME_ISSUERS = ("let's encrypt", "pebble", "zerossl", "buypass", "acme")
 
 
+async def fill(rows: list[FleetRow], *, probe: bool, ca_bundle: str | None, timeout: float,
+               concurrency: int, now: dt.datetime) -> None:
+    """Complete listed rows: the history, then (with ``probe``) the live probes, then days
+    left and renewal due. The inventory and ``watch TARGET ...`` both end here."""
+    await asyncio.to_thread(add_history, rows)
+    if probe:
+        await probe_rows(rows, ca_bundle=ca_bundle, timeout=timeout, concurrency=concurrency,
+                         now=now)
+    settle(rows, now)
+
+
 async def probe_rows(rows: list[FleetRow], *, ca_bundle: str | None, timeout: float,
                      concurrency: int, now: dt.datetime) -> None:
     """Probe every row that has an address to probe (https and plain http alike)."""
