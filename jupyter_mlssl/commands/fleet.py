@@ -75,7 +75,7 @@ def _target_rows(args: argparse.Namespace, ctx: Context) -> list[Any]:
 
     from jupyter_mlssl.errors import MlsslError
     from jupyter_mlssl.fleet.inventory import status_row
-    from jupyter_mlssl.fleet.probes import add_history, probe_rows, settle
+    from jupyter_mlssl.fleet.probes import fill
     from jupyter_mlssl.fleet.rows import error_row
     from jupyter_mlssl.probing import _run_sync
 
@@ -86,8 +86,7 @@ def _target_rows(args: argparse.Namespace, ctx: Context) -> list[Any]:
         except MlsslError as exc:
             rows.append(error_row(target_id, "?", target_id.rsplit("/", 1)[-1], str(exc)))
     now = dt.datetime.now(dt.timezone.utc)
-    add_history(rows)
-    _run_sync(lambda: probe_rows(rows, ca_bundle=args.ca_bundle or ctx.defaults.get("ca_bundle"),
-                                 timeout=args.timeout, concurrency=args.concurrency, now=now))
-    settle(rows, now)
+    _run_sync(lambda: fill(rows, probe=True,
+                           ca_bundle=args.ca_bundle or ctx.defaults.get("ca_bundle"),
+                           timeout=args.timeout, concurrency=args.concurrency, now=now))
     return rows

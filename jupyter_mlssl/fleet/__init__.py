@@ -15,13 +15,17 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+import functools
+from collections.abc import Callable, Coroutine, Iterable
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 if TYPE_CHECKING:
     from jupyter_mlssl.fleet.report import FleetReport
 
 __all__ = ["afleet", "fleet"]
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 async def afleet(
@@ -47,7 +51,7 @@ async def afleet(
     """:func:`fleet` for code already running in an event loop."""
     from jupyter_mlssl.fleet import cache
     from jupyter_mlssl.fleet.inventory import azure_rows, local_rows
-    from jupyter_mlssl.fleet.probes import add_history, probe_rows, settle
+    from jupyter_mlssl.fleet.probes import fill
     from jupyter_mlssl.fleet.report import FleetReport
     from jupyter_mlssl.fleet.rows import FleetRow
 
@@ -89,11 +93,8 @@ async def afleet(
         calls += made
     if local:
         rows += await asyncio.to_thread(local_rows)
-    await asyncio.to_thread(add_history, rows)
-    if probe:
-        await probe_rows(rows, ca_bundle=ca_bundle, timeout=probe_timeout,
-                         concurrency=probe_concurrency, now=now)
-    settle(rows, now)
+    await fill(rows, probe=probe, ca_bundle=ca_bundle, timeout=probe_timeout,
+               concurrency=probe_concurrency, now=now)
     report = FleetReport(rows=rows, workspaces=len(ws_list), calls=calls, notes=notes,
                          probed=probe, generated=now)
     if write_cache:
@@ -101,27 +102,22 @@ async def afleet(
     return report
 
 
-def fleet(
-    *,
-    subscriptions: Iterable[str] = (),
-    workspaces: Iterable[str] = (),
-    local: bool = False,
-    azure: bool = True,
-    probe: bool = False,
-    credential: Any = None,
-    arm_endpoint: str | None = None,
-    connection_verify: Any = True,
-    concurrency: int = 64,
-    probe_concurrency: int = 100,
-    probe_timeout: float = 5.0,
-    ca_bundle: str | None = None,
-    timeout: float = 30.0,
-    retries: int = 4,
-    now: dt.datetime | None = None,
-    write_cache: bool = True,
-    graph_options: dict[str, Any] | None = None,
-) -> FleetReport:
-    """Every endpoint the caller can read, one row each, worst first.
+def _blocking(run: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, T]:
+    """``run`` for synchronous callers, with its signature (``functools.wraps`` keeps it
+    for ``inspect.signature`` and completion; ``ParamSpec`` keeps it for type checkers)."""
+
+    @functools.wraps(run)
+    def blocking(*args: P.args, **kwargs: P.kwargs) -> T:
+        from jupyter_mlssl.probing import _run_sync
+
+        return _run_sync(lambda: run(*args, **kwargs))
+
+    return blocking
+
+
+fleet = _blocking(afleet)
+fleet.__name__ = fleet.__qualname__ = "fleet"
+fleet.__doc__ = """Every endpoint the caller can read, one row each, worst first.
 
     ``subscriptions`` / ``workspaces`` (ARM ids) narrow the inventory (default: every
     workspace Resource Graph shows the caller); ``local`` adds this machine's local targets
@@ -130,12 +126,3 @@ def fleet(
     at once. ``graph_options`` go to the Resource Graph client (azure-core options such as
     ``retry_total``). Works inside a running event loop (a notebook) too.
     """
-    from jupyter_mlssl.probing import _run_sync
-
-    return _run_sync(lambda: afleet(
-        subscriptions=subscriptions, workspaces=workspaces, local=local, azure=azure,
-        probe=probe, credential=credential, arm_endpoint=arm_endpoint,
-        connection_verify=connection_verify, concurrency=concurrency,
-        probe_concurrency=probe_concurrency, probe_timeout=probe_timeout,
-        ca_bundle=ca_bundle, timeout=timeout, retries=retries, now=now,
-        write_cache=write_cache, graph_options=graph_options))

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from jupyter_mlssl.fleet.rows import parse_utc
 from jupyter_mlssl.store.files import write_atomic
 from jupyter_mlssl.store.paths import state_dir
 
@@ -64,9 +65,7 @@ def merged_expiries(history_rows: list[dict[str, Any]],
         for entry in entries:
             if not entry.get("not_after") or not entry.get("target"):
                 continue
-            not_after = dt.datetime.fromisoformat(str(entry["not_after"]).replace("Z", "+00:00"))
-            if not_after.tzinfo is None:
-                not_after = not_after.replace(tzinfo=dt.timezone.utc)
+            not_after = parse_utc(str(entry["not_after"]))
             item = {"target": entry["target"], "fqdn": entry.get("fqdn"),
                     "not_after": not_after.isoformat(),
                     "days_left": (not_after - now).days,
@@ -79,5 +78,4 @@ def merged_expiries(history_rows: list[dict[str, Any]],
 
 
 def _after(item: dict[str, Any]) -> dt.datetime:
-    when = dt.datetime.fromisoformat(str(item["not_after"]).replace("Z", "+00:00"))
-    return when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
+    return parse_utc(str(item["not_after"]))

@@ -21,6 +21,7 @@ from jupyter_mlssl.fleet.rows import (
     error_row,
     extension_rows,
     kubernetes_clusters,
+    parse_utc,
     service_rows,
 )
 
@@ -65,9 +66,7 @@ async def workspace_rows(reader: ArmReader, ws: dict,
     else:
         rows += services
     if failures:
-        row = error_row(ws_id, "workspace", name, "; ".join(failures))
-        row.workspace = ws_id
-        rows.append(row)
+        rows.append(error_row(ws_id, "workspace", name, "; ".join(failures)))
     for row in rows:
         row.workspace = ws_id
     return rows
@@ -107,16 +106,9 @@ async def _services(reader: ArmReader, ws_id: str, name: str,
     mms = str(found.get("modelmanagement") or "").rstrip("/")
     if not mms:
         return []
-    items: list[dict] = []
-    page = await reader.get(f"{mms}/modelmanagement/v1.0{ws_id}/services",
-                            {"computeType": "ACI"},
-                            what=f"list v1 web services of workspace {name}") or {}
-    items += page.get("value") or []
-    pages = 1
-    while page.get("nextLink") and pages < 1000:
-        page = await reader.get(page["nextLink"], what=f"list v1 web services of {name}") or {}
-        items += page.get("value") or []
-        pages += 1
+    items = await reader.get_all(f"{mms}/modelmanagement/v1.0{ws_id}/services",
+                                 {"computeType": "ACI"},
+                                 f"list v1 web services of workspace {name}")
     rows: list[FleetRow] = []
     for body in items:
         rows += service_rows(body, ws_id)
@@ -162,15 +154,7 @@ def status_row(target: Any, kind: str | None = None) -> FleetRow:
         cert_kind="Microsoft" if ssl == "Auto" else "own" if ssl == "Enabled" else None,
         days_left=status.days_left,
     )
-    row.not_after = _parse_time(status.certificate_not_after)
+    if status.certificate_not_after:
+        row.not_after = parse_utc(status.certificate_not_after)
     row.extra = {"ca_bundle": endpoint.ca_bundle, "resolve": list(endpoint.resolve)}
     return row
-
-
-def _parse_time(text: str | None) -> Any:
-    import datetime as dt
-
-    if not text:
-        return None
-    when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)

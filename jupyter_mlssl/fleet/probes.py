@@ -7,10 +7,21 @@ import datetime as dt
 from typing import Any
 
 from jupyter_mlssl.fleet.renewal import renewal_due
-from jupyter_mlssl.fleet.rows import FleetRow
+from jupyter_mlssl.fleet.rows import FleetRow, parse_utc, utc
 
 #: issuers whose certificates come from ACME (a hint when the history does not say)
 ACME_ISSUERS = ("let's encrypt", "pebble", "zerossl", "buypass", "acme")
+
+
+async def fill(rows: list[FleetRow], *, probe: bool, ca_bundle: str | None, timeout: float,
+               concurrency: int, now: dt.datetime) -> None:
+    """Complete listed rows: the history, then (with ``probe``) the live probes, then days
+    left and renewal due. The inventory and ``watch TARGET ...`` both end here."""
+    await asyncio.to_thread(add_history, rows)
+    if probe:
+        await probe_rows(rows, ca_bundle=ca_bundle, timeout=timeout, concurrency=concurrency,
+                         now=now)
+    settle(rows, now)
 
 
 async def probe_rows(rows: list[FleetRow], *, ca_bundle: str | None, timeout: float,
@@ -40,16 +51,12 @@ def apply_probe(row: FleetRow, result: Any) -> None:
         row.detail = "; ".join(p for p in (row.detail, str(result.error)) if p)
     if result.chain:
         leaf = result.chain[0]
-        row.not_before = _utc(leaf.not_before)
-        row.not_after = _utc(leaf.not_after)
+        row.not_before = utc(leaf.not_before)
+        row.not_after = utc(leaf.not_after)
         if row.cert_kind == "own" and any(n in leaf.issuer.lower() for n in ACME_ISSUERS):
             row.cert_kind = "ACME"
     if result.days_left is not None:
         row.days_left = result.days_left
-
-
-def _utc(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
 def add_history(rows: list[FleetRow]) -> None:
@@ -72,8 +79,7 @@ def add_history(rows: list[FleetRow]) -> None:
         if "acme" in said and row.tls == "Enabled":
             row.cert_kind = "ACME"
         if row.not_after is None and entry.get("after_not_after") and row.tls != "Disabled":
-            text = str(entry["after_not_after"]).replace("Z", "+00:00")
-            row.not_after = _utc(dt.datetime.fromisoformat(text))
+            row.not_after = parse_utc(str(entry["after_not_after"]))
 
 
 def settle(rows: list[FleetRow], now: dt.datetime) -> None:

@@ -83,6 +83,17 @@ def judge(row: FleetRow, now: dt.datetime | None = None) -> str:
     return "ok"
 
 
+def utc(moment: dt.datetime) -> dt.datetime:
+    """``moment`` with a time zone (a naive one is taken as UTC)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+def parse_utc(text: str) -> dt.datetime:
+    """An ISO 8601 time (``Z`` or an offset, or naive as UTC), as the history and the
+    targets write them."""
+    return utc(dt.datetime.fromisoformat(text.replace("Z", "+00:00")))
+
+
 def rank(row: FleetRow) -> tuple[int, float, str]:
     """Sort key: worst verdict first, then soonest expiry, then id."""
     soon = row.not_after.timestamp() if row.not_after else float("inf")
