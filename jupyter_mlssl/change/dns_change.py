@@ -354,10 +354,11 @@ def ask(nameserver: str, name: str, rtype: str, timeout: float = 2.0) -> tuple[l
     import dns.query
     import dns.rdatatype
 
-    host, _, port = nameserver.rpartition(":") if nameserver.count(":") == 1 else (
-        nameserver, "", "")
+    from jupyter_mlssl.dns.check import parse_nameserver
+
+    host, port = parse_nameserver(nameserver)
     query = dns.message.make_query(name, rtype)
-    reply = dns.query.udp(query, host or nameserver, port=int(port or 53), timeout=timeout)
+    reply = dns.query.udp(query, host, port=port, timeout=timeout)
     values, ttl = [], 0
     for rrset in reply.answer:
         if rrset.rdtype == dns.rdatatype.from_text(rtype):
