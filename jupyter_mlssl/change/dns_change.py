@@ -446,23 +446,39 @@ def apply_dns(report: DnsChangeReport, say: Callable[[str], None], verify: bool,
     """Apply every step, verify, and undo them all (newest first) on any failure."""
     done: list[DnsStep] = []
     try:
-        for step in report.plan.steps:
-            say(f"{step.what}: {step.before} -> {step.after}")
-            step.etag_after = step.apply() or None
-            done.append(step)
-        if verify:
-            for step in done:
-                ok, rows = verify_step(step, verify_timeout)
-                report.checks.extend(rows)
-                if not ok:
-                    raise OperationError(f"{step.name} does not answer {step.after} from its"
-                                         " authoritative nameservers")
+        _apply_steps(report.plan.steps, done, say)
+        failed = _verify_steps(report, done, verify_timeout) if verify else None
+        if failed is not None:
+            raise OperationError(_not_answering(failed))
     except MlsslError as exc:
         undone = undo_dns(done, say)
         return _record(report, "rolled_back" if done else "failed",
                        f"{exc}; {undone}" if done else str(exc))
     return _record(report, "applied", "DNS points at the service" if verify else
                    "applied; not verified (--no-verify)")
+
+
+def _apply_steps(steps: list[DnsStep], done: list[DnsStep], say: Callable[[str], None]) -> None:
+    """Apply ``steps`` in order, adding each to ``done`` once written (what to undo)."""
+    for step in steps:
+        say(f"{step.what}: {step.before} -> {step.after}")
+        step.etag_after = step.apply() or None
+        done.append(step)
+
+
+def _verify_steps(report: DnsChangeReport, steps: list[DnsStep],
+                  timeout: float) -> DnsStep | None:
+    """Verify ``steps`` in order into ``report.checks``; the first that fails, or None."""
+    for step in steps:
+        ok, rows = verify_step(step, timeout)
+        report.checks.extend(rows)
+        if not ok:
+            return step
+    return None
+
+
+def _not_answering(step: DnsStep) -> str:
+    return f"{step.name} does not answer {step.after} from its authoritative nameservers"
 
 
 def undo_dns(done: list[DnsStep], say: Callable[[str], None]) -> str:
@@ -582,11 +598,7 @@ def change_with_dns(target: Any, desired: Any, *, zone: str, name: str | None = 
                                 _record(dns_report, "refused", "not confirmed"))
     done: list[DnsStep] = []
     try:
-        for step in dns_plan.steps:
-            if step.before != step.after:
-                say(f"{step.what}: {step.before} -> {step.after}")
-                step.etag_after = step.apply() or None
-                done.append(step)
+        _apply_steps([s for s in dns_plan.steps if s.before != s.after], done, say)
     except MlsslError as exc:
         message = f"{exc}; {undo_dns(done, say)}" if done else str(exc)
         tls = change(target, desired, action=action, dry_run=True)
@@ -601,17 +613,13 @@ def change_with_dns(target: Any, desired: Any, *, zone: str, name: str | None = 
     if tls.outcome not in GOOD_OUTCOMES:
         return TlsDnsReport(tls, _record(dns_report, "rolled_back",
                                          f"TLS {tls.outcome}; {undo_dns(done, say)}"))
-    if verify:
-        for step in done:
-            ok, rows = verify_step(step, verify_timeout)
-            dns_report.checks.extend(rows)
-            if not ok:
-                undone = undo_dns(done, say)
-                _undo_tls(target, tls, say, timeout)
-                return TlsDnsReport(tls, _record(
-                    dns_report, "rolled_back",
-                    f"{step.name} does not answer {step.after} from its authoritative"
-                    f" nameservers; {undone}; TLS {tls.outcome}: {tls.message}"))
+    failed = _verify_steps(dns_report, done, verify_timeout) if verify else None
+    if failed is not None:
+        undone = undo_dns(done, say)
+        _undo_tls(target, tls, say, timeout)
+        return TlsDnsReport(tls, _record(
+            dns_report, "rolled_back",
+            f"{_not_answering(failed)}; {undone}; TLS {tls.outcome}: {tls.message}"))
     return TlsDnsReport(tls, _record(dns_report, "applied", "DNS points at the service"))
 
 
