@@ -20,7 +20,6 @@ gets one row per change, with the values before and after and the etags.
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -215,11 +214,8 @@ def _plan_label(plan: DnsPlan, target: Any, status: Any, label: str) -> None:
 
 
 def _clients_for(clients: Any, resource_id: str) -> Any:
-    """The target's clients, or a copy for the subscription ``resource_id`` lives in."""
-    sub = resource_id.split("/")[2]
-    if sub.lower() == str(clients.subscription).lower():
-        return clients
-    return dataclasses.replace(clients, subscription=sub, _cache={})
+    """The target's clients, for the subscription ``resource_id`` lives in."""
+    return clients.for_subscription(resource_id.split("/")[2])
 
 
 def _plan_record(plan: DnsPlan, target: Any, status: Any, zone: str, name: str | None,
