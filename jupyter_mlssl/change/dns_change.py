@@ -590,14 +590,12 @@ def change_with_dns(target: Any, desired: Any, *, zone: str, name: str | None = 
         if confirm is None:
             raise ConfirmationRequired(f"{question} Add --yes to confirm.")
         if not confirm(question):
-            return TlsDnsReport(change(target, desired, action=action, dry_run=True),
-                                _record(dns_report, "refused", "not confirmed"))
+            return TlsDnsReport(tls, _record(dns_report, "refused", "not confirmed"))
     done: list[DnsStep] = []
     try:
         _apply_steps([s for s in dns_plan.steps if s.before != s.after], done, say)
     except MlsslError as exc:
         message = f"{exc}; {undo_dns(done, say)}" if done else str(exc)
-        tls = change(target, desired, action=action, dry_run=True)
         tls.outcome, tls.message = "refused", f"DNS failed first, TLS not changed: {exc}"
         return TlsDnsReport(tls, _record(dns_report, "failed", message))
     try:
