@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from jupyter_mlssl.errors import ConfirmationRequired, InputError, MlsslError, OperationError
-from jupyter_mlssl.reports import Finding, Report, Severity
+from jupyter_mlssl.reports import Finding, Report, Severity, findings_tables
 from jupyter_mlssl.reports.table import Table
 
 if TYPE_CHECKING:
@@ -84,11 +84,8 @@ class DnsPlan(Report):
         return pd.DataFrame(self.rows(), columns=["change", "before", "after"])
 
     def text_tables(self) -> list[Table]:
-        out = [Table(self.title, ["change", "before", "after"], self.rows())]
-        if self.findings:
-            out.append(Table("Findings", ["code", "severity", "message"],
-                             [[f.code, str(f.severity), f.message] for f in self.findings]))
-        return out
+        return [Table(self.title, ["change", "before", "after"], self.rows()),
+                *findings_tables(self.findings)]
 
 
 @dataclass(repr=False)
