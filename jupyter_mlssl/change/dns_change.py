@@ -20,14 +20,13 @@ gets one row per change, with the values before and after and the etags.
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from jupyter_mlssl.errors import ConfirmationRequired, InputError, MlsslError, OperationError
-from jupyter_mlssl.reports import Finding, Report, Severity
+from jupyter_mlssl.reports import Finding, Report, Severity, findings_tables
 from jupyter_mlssl.reports.table import Table
 
 if TYPE_CHECKING:
@@ -85,11 +84,8 @@ class DnsPlan(Report):
         return pd.DataFrame(self.rows(), columns=["change", "before", "after"])
 
     def text_tables(self) -> list[Table]:
-        out = [Table(self.title, ["change", "before", "after"], self.rows())]
-        if self.findings:
-            out.append(Table("Findings", ["code", "severity", "message"],
-                             [[f.code, str(f.severity), f.message] for f in self.findings]))
-        return out
+        return [Table(self.title, ["change", "before", "after"], self.rows()),
+                *findings_tables(self.findings)]
 
 
 @dataclass(repr=False)
@@ -215,11 +211,8 @@ def _plan_label(plan: DnsPlan, target: Any, status: Any, label: str) -> None:
 
 
 def _clients_for(clients: Any, resource_id: str) -> Any:
-    """The target's clients, or a copy for the subscription ``resource_id`` lives in."""
-    sub = resource_id.split("/")[2]
-    if sub.lower() == str(clients.subscription).lower():
-        return clients
-    return dataclasses.replace(clients, subscription=sub, _cache={})
+    """The target's clients, for the subscription ``resource_id`` lives in."""
+    return clients.for_subscription(resource_id.split("/")[2])
 
 
 def _plan_record(plan: DnsPlan, target: Any, status: Any, zone: str, name: str | None,
@@ -354,10 +347,11 @@ def ask(nameserver: str, name: str, rtype: str, timeout: float = 2.0) -> tuple[l
     import dns.query
     import dns.rdatatype
 
-    host, _, port = nameserver.rpartition(":") if nameserver.count(":") == 1 else (
-        nameserver, "", "")
+    from jupyter_mlssl.dns.check import parse_nameserver
+
+    host, port = parse_nameserver(nameserver)
     query = dns.message.make_query(name, rtype)
-    reply = dns.query.udp(query, host or nameserver, port=int(port or 53), timeout=timeout)
+    reply = dns.query.udp(query, host, port=port, timeout=timeout)
     values, ttl = [], 0
     for rrset in reply.answer:
         if rrset.rdtype == dns.rdatatype.from_text(rtype):
@@ -445,23 +439,39 @@ def apply_dns(report: DnsChangeReport, say: Callable[[str], None], verify: bool,
     """Apply every step, verify, and undo them all (newest first) on any failure."""
     done: list[DnsStep] = []
     try:
-        for step in report.plan.steps:
-            say(f"{step.what}: {step.before} -> {step.after}")
-            step.etag_after = step.apply() or None
-            done.append(step)
-        if verify:
-            for step in done:
-                ok, rows = verify_step(step, verify_timeout)
-                report.checks.extend(rows)
-                if not ok:
-                    raise OperationError(f"{step.name} does not answer {step.after} from its"
-                                         " authoritative nameservers")
+        _apply_steps(report.plan.steps, done, say)
+        failed = _verify_steps(report, done, verify_timeout) if verify else None
+        if failed is not None:
+            raise OperationError(_not_answering(failed))
     except MlsslError as exc:
         undone = undo_dns(done, say)
         return _record(report, "rolled_back" if done else "failed",
                        f"{exc}; {undone}" if done else str(exc))
     return _record(report, "applied", "DNS points at the service" if verify else
                    "applied; not verified (--no-verify)")
+
+
+def _apply_steps(steps: list[DnsStep], done: list[DnsStep], say: Callable[[str], None]) -> None:
+    """Apply ``steps`` in order, adding each to ``done`` once written (what to undo)."""
+    for step in steps:
+        say(f"{step.what}: {step.before} -> {step.after}")
+        step.etag_after = step.apply() or None
+        done.append(step)
+
+
+def _verify_steps(report: DnsChangeReport, steps: list[DnsStep],
+                  timeout: float) -> DnsStep | None:
+    """Verify ``steps`` in order into ``report.checks``; the first that fails, or None."""
+    for step in steps:
+        ok, rows = verify_step(step, timeout)
+        report.checks.extend(rows)
+        if not ok:
+            return step
+    return None
+
+
+def _not_answering(step: DnsStep) -> str:
+    return f"{step.name} does not answer {step.after} from its authoritative nameservers"
 
 
 def undo_dns(done: list[DnsStep], say: Callable[[str], None]) -> str:
@@ -577,18 +587,12 @@ def change_with_dns(target: Any, desired: Any, *, zone: str, name: str | None = 
         if confirm is None:
             raise ConfirmationRequired(f"{question} Add --yes to confirm.")
         if not confirm(question):
-            return TlsDnsReport(change(target, desired, action=action, dry_run=True),
-                                _record(dns_report, "refused", "not confirmed"))
+            return TlsDnsReport(tls, _record(dns_report, "refused", "not confirmed"))
     done: list[DnsStep] = []
     try:
-        for step in dns_plan.steps:
-            if step.before != step.after:
-                say(f"{step.what}: {step.before} -> {step.after}")
-                step.etag_after = step.apply() or None
-                done.append(step)
+        _apply_steps([s for s in dns_plan.steps if s.before != s.after], done, say)
     except MlsslError as exc:
         message = f"{exc}; {undo_dns(done, say)}" if done else str(exc)
-        tls = change(target, desired, action=action, dry_run=True)
         tls.outcome, tls.message = "refused", f"DNS failed first, TLS not changed: {exc}"
         return TlsDnsReport(tls, _record(dns_report, "failed", message))
     try:
@@ -600,17 +604,13 @@ def change_with_dns(target: Any, desired: Any, *, zone: str, name: str | None = 
     if tls.outcome not in GOOD_OUTCOMES:
         return TlsDnsReport(tls, _record(dns_report, "rolled_back",
                                          f"TLS {tls.outcome}; {undo_dns(done, say)}"))
-    if verify:
-        for step in done:
-            ok, rows = verify_step(step, verify_timeout)
-            dns_report.checks.extend(rows)
-            if not ok:
-                undone = undo_dns(done, say)
-                _undo_tls(target, tls, say, timeout)
-                return TlsDnsReport(tls, _record(
-                    dns_report, "rolled_back",
-                    f"{step.name} does not answer {step.after} from its authoritative"
-                    f" nameservers; {undone}; TLS {tls.outcome}: {tls.message}"))
+    failed = _verify_steps(dns_report, done, verify_timeout) if verify else None
+    if failed is not None:
+        undone = undo_dns(done, say)
+        _undo_tls(target, tls, say, timeout)
+        return TlsDnsReport(tls, _record(
+            dns_report, "rolled_back",
+            f"{_not_answering(failed)}; {undone}; TLS {tls.outcome}: {tls.message}"))
     return TlsDnsReport(tls, _record(dns_report, "applied", "DNS points at the service"))
 
 

@@ -16,6 +16,8 @@ import pytest
 pytest.importorskip("azure.mgmt.machinelearningservices")
 
 from jupyter_mlssl.secrets import Secret
+from tests.azure.fake_dns import FakeDns
+from tests.azure.fake_network import FakeNetwork
 from tests.azure.fakearm import TOKEN, FakeArm
 
 
@@ -55,6 +57,20 @@ def fake(arm_pki, tmp_path):
     server = FakeArm(arm_pki.cert_pem, arm_pki.key_pem, tmp_path)
     yield server
     server.close()
+
+
+@pytest.fixture
+def dns(fake):
+    """Azure DNS zones on the fake ARM; ``dns.serve()`` starts their nameserver."""
+    d = FakeDns(fake)
+    yield d
+    d.close()
+
+
+@pytest.fixture
+def net(fake):
+    """Public IP writes and label availability on the fake ARM."""
+    return FakeNetwork(fake)
 
 
 @pytest.fixture

@@ -53,6 +53,8 @@ NODE_RG = "MC_rg1_aks1_eastus"
 ML = "Microsoft.MachineLearningServices"
 ROUTER_IP = "192.0.2.10"  # TEST-NET-1: unroutable, so probes of it fail fast and safely
 ROUTER_FQDN = "contosoab12cd.eastus.cloudapp.azure.com"
+ROUTER_IP_ID = (f"/subscriptions/{SUB}/resourceGroups/{NODE_RG}/providers/Microsoft.Network/"
+                "publicIPAddresses/kubernetes-a1")
 
 
 @dataclass
@@ -156,8 +158,7 @@ class FakeArm:
         self.protected: dict[str, dict] = {}
         self.endpoints: dict[str, dict] = {}
         self.public_ips: list[dict] = [
-            {"id": f"/subscriptions/{SUB}/resourceGroups/{NODE_RG}/providers/Microsoft.Network/"
-                   "publicIPAddresses/kubernetes-a1",
+            {"id": ROUTER_IP_ID,
              "name": "kubernetes-a1", "location": "eastus",
              "tags": {"k8s-azure-service": "azureml/azureml-fe"},
              "properties": {"ipAddress": ROUTER_IP, "publicIPAllocationMethod": "Static",

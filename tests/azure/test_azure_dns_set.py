@@ -9,24 +9,9 @@ import pytest
 from jupyter_mlssl.change.dns_change import dns_set, plan_dns
 from jupyter_mlssl.errors import ConfirmationRequired, InputError
 from jupyter_mlssl.store import history
-from tests.azure.fake_dns import FakeDns, zone_id
-from tests.azure.fake_network import FakeNetwork
+from tests.azure.fake_dns import zone_id
 from tests.azure.fakearm import NODE_RG, ROUTER_IP, SUB, aks_compute
-
-IP_ID = (f"/subscriptions/{SUB}/resourceGroups/{NODE_RG}/providers/Microsoft.Network/"
-         "publicIPAddresses/kubernetes-a1")
-
-
-@pytest.fixture
-def dns(fake):
-    d = FakeDns(fake)
-    yield d
-    d.close()
-
-
-@pytest.fixture
-def net(fake):
-    return FakeNetwork(fake)
+from tests.azure.fakearm import ROUTER_IP_ID as IP_ID
 
 
 def aks(fake, connect):

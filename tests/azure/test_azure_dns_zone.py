@@ -16,18 +16,9 @@ from jupyter_mlssl.targets.azure.dns_zone import (
     remove_txt_value,
 )
 from tests.azure.conftest import FAST
-from tests.azure.fake_dns import ZONE_NAME, FakeDns, zone_id
-from tests.azure.fakearm import NODE_RG, ROUTER_IP, SUB
-
-IP_ID = (f"/subscriptions/{SUB}/resourceGroups/{NODE_RG}/providers/Microsoft.Network/"
-         "publicIPAddresses/kubernetes-a1")
-
-
-@pytest.fixture
-def dns(fake):
-    d = FakeDns(fake)
-    yield d
-    d.close()
+from tests.azure.fake_dns import ZONE_NAME, zone_id
+from tests.azure.fakearm import ROUTER_IP, SUB
+from tests.azure.fakearm import ROUTER_IP_ID as IP_ID
 
 
 @pytest.fixture

@@ -7,16 +7,8 @@ import pytest
 
 from jupyter_mlssl.errors import InputError, OperationError
 from jupyter_mlssl.targets.azure.public_ip import PublicIpLabels, check_label, fqdn_for
-from tests.azure.fake_network import FakeNetwork
 from tests.azure.fakearm import NODE_RG, ROUTER_IP, SUB
-
-IP_ID = (f"/subscriptions/{SUB}/resourceGroups/{NODE_RG}/providers/Microsoft.Network/"
-         "publicIPAddresses/kubernetes-a1")
-
-
-@pytest.fixture
-def net(fake):
-    return FakeNetwork(fake)
+from tests.azure.fakearm import ROUTER_IP_ID as IP_ID
 
 
 @pytest.fixture

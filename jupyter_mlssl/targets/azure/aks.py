@@ -158,11 +158,7 @@ class AksComputeTarget(AzureTarget):
         cluster_ref = ResourceRef(match.group(0), "k8s-extension", sub, rg,
                                   cluster_namespace="Microsoft.ContainerService",
                                   cluster_type="managedClusters", cluster_name=name)
-        clients = self.clients
-        if sub.lower() != clients.subscription.lower():
-            from dataclasses import replace
-
-            clients = replace(clients, subscription=sub, _cache={})
+        clients = self.clients.for_subscription(sub)
         from jupyter_mlssl.errors import MlsslError
 
         try:

@@ -21,7 +21,7 @@ that never does. ``HttpLoggingPolicy`` (headers and query, with Authorization re
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from jupyter_mlssl._version import __version__
@@ -64,6 +64,13 @@ class AzureClients:
         opts["user_agent"] = USER_AGENT
         opts["credential_scopes"] = [self.cloud.scope]
         return opts
+
+    def for_subscription(self, subscription: str) -> AzureClients:
+        """These clients, or a copy (own cache) for resources in another ``subscription``
+        (an AKS cluster, its router IP or a DNS zone may live outside the workspace's)."""
+        if subscription.lower() == str(self.subscription).lower():
+            return self
+        return replace(self, subscription=subscription, _cache={})
 
     @property
     def polling_interval(self) -> float:

@@ -20,6 +20,7 @@ value and write back with the etag, retrying on 412.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -262,20 +263,24 @@ class DnsZone:
 
     def _put(self, rtype: str, name: str, body: Any, *, if_match: str | None = None,
              if_none_match: str | None = None) -> RecordSetInfo:
+        rel = relative_name(self.zone, name)
+        rs = self._conditional("write", rtype, rel, lambda: self._sdk().record_sets
+                               .create_or_update(self.ref.resource_group, self.zone, rel,
+                                                 rtype.upper(), body, if_match=if_match,
+                                                 if_none_match=if_none_match))
+        return _info(self.zone, rtype.upper(), rs)
+
+    def _conditional(self, verb: str, rtype: str, rel: str, call: Callable[[], Any]) -> Any:
+        """Run a write guarded by an etag; a 412 says what the set holds now."""
         from azure.core.exceptions import HttpResponseError
 
-        rel = relative_name(self.zone, name)
         try:
-            rs = self._sdk().record_sets.create_or_update(
-                self.ref.resource_group, self.zone, rel, rtype.upper(), body,
-                if_match=if_match, if_none_match=if_none_match)
-        except HttpResponseError as exc:
-            if exc.response is not None and exc.response.status_code == 412:
-                raise self._changed(rtype, rel) from None
-            raise self._fail(exc, f"write {rtype.upper()} {rel}", write=True) from None
+            return call()
         except Exception as exc:
-            raise self._fail(exc, f"write {rtype.upper()} {rel}", write=True) from None
-        return _info(self.zone, rtype.upper(), rs)
+            if (isinstance(exc, HttpResponseError) and exc.response is not None
+                    and exc.response.status_code == 412):
+                raise self._changed(rtype, rel) from None
+            raise self._fail(exc, f"{verb} {rtype.upper()} {rel}", write=True) from None
 
     def _changed(self, rtype: str, rel: str) -> RecordSetChanged:
         try:
@@ -317,18 +322,9 @@ class DnsZone:
 
     def delete(self, rtype: str, name: str, *, etag: str) -> None:
         """Delete only if unchanged (``If-Match``); absent already is fine (204)."""
-        from azure.core.exceptions import HttpResponseError
-
         rel = relative_name(self.zone, name)
-        try:
-            self._sdk().record_sets.delete(self.ref.resource_group, self.zone, rel,
-                                           rtype.upper(), if_match=etag)
-        except HttpResponseError as exc:
-            if exc.response is not None and exc.response.status_code == 412:
-                raise self._changed(rtype, rel) from None
-            raise self._fail(exc, f"delete {rtype.upper()} {rel}", write=True) from None
-        except Exception as exc:
-            raise self._fail(exc, f"delete {rtype.upper()} {rel}", write=True) from None
+        self._conditional("delete", rtype, rel, lambda: self._sdk().record_sets.delete(
+            self.ref.resource_group, self.zone, rel, rtype.upper(), if_match=etag))
 
     # -- TXT values (ACME DNS-01) ------------------------------------------------------------
     def add_txt_value(self, name: str, value: str, *, ttl: int = 60) -> RecordSetInfo:

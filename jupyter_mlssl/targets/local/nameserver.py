@@ -19,12 +19,16 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jupyter_mlssl.errors import OperationError
 from jupyter_mlssl.store.files import private_dir
 from jupyter_mlssl.store.pids import pid_alive
 from jupyter_mlssl.targets.local.processes import child_environment, kill_group
 from jupyter_mlssl.targets.local.store import file_lock, local_dir, read_json, write_json
+
+if TYPE_CHECKING:
+    from jupyter_mlssl.targets.local.zone import Zone
 
 LOOPBACK = "127.0.0.1"
 REGION = "local"
@@ -66,7 +70,7 @@ def _free_udp_port() -> int:
 
 def _ensure_zone_file() -> None:
     if not zone_file().exists():
-        from jupyter_mlssl.targets.local.dnsserver import Zone
+        from jupyter_mlssl.targets.local.zone import Zone
 
         Zone().save(zone_file())
 
@@ -129,7 +133,7 @@ def publish(add: dict[str, str], remove: list[str] = ()) -> None:  # type: ignor
     """Set A records ``name -> address`` and drop ``remove`` names, in one atomic rewrite."""
     if not add and not remove:
         return
-    from jupyter_mlssl.targets.local.dnsserver import Zone
+    from jupyter_mlssl.targets.local.zone import Zone
 
     with file_lock(dns_dir() / "zone.lock", "the local DNS zone"):
         _ensure_zone_file()
@@ -178,9 +182,11 @@ def get_records(name: str, rtype: str) -> Held:
     from jupyter_mlssl.targets.local.zone import Zone
 
     path = zone_file()
-    if not path.exists():
-        return None
-    held = (Zone.load(path).get(name) or {}).get(rtype.upper())
+    return _held(Zone.load(path), name, rtype) if path.exists() else None
+
+
+def _held(zone: Zone, name: str, rtype: str) -> Held:
+    held = (zone.get(name) or {}).get(rtype.upper())
     return (held[0], list(held[1])) if held else None
 
 
@@ -192,13 +198,12 @@ def set_records(name: str, rtype: str, values: list[str] | None, ttl: int = TTL,
     nothing is written and :class:`OperationError` names the current value (the local
     equivalent of an etag's 412). Returns what was held before.
     """
-    from jupyter_mlssl.targets.local.dnsserver import Zone
+    from jupyter_mlssl.targets.local.zone import Zone
 
     with file_lock(dns_dir() / "zone.lock", "the local DNS zone"):
         _ensure_zone_file()
         zone = Zone.load(zone_file())
-        held = (zone.get(name) or {}).get(rtype.upper())
-        before: Held = (held[0], list(held[1])) if held else None
+        before = _held(zone, name, rtype)
         if expect is not _UNSET and expect != before:
             raise OperationError(
                 f"{rtype.upper()} {name} in the local zone was changed meanwhile; it now holds"
@@ -217,7 +222,7 @@ def edit_records(name: str, rtype: str, *, add: list[str] = (),  # type: ignore[
     """Add and remove values of ``name``'s ``rtype`` set in one atomic rewrite under the zone
     lock (several ACME validations can share one ``_acme-challenge`` name); returns the set
     (the set is dropped when its last value goes)."""
-    from jupyter_mlssl.targets.local.dnsserver import Zone
+    from jupyter_mlssl.targets.local.zone import Zone
 
     with file_lock(dns_dir() / "zone.lock", "the local DNS zone"):
         _ensure_zone_file()
