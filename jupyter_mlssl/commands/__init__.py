@@ -36,21 +36,30 @@ class Context:
     cell: str | None = None
     defaults: dict[str, Any] = field(default_factory=dict)
 
+    def credential(self) -> Any:
+        """The Azure credential the face was given (``%config MlsslMagic.credential``: an
+        object, or a kind built for the configured cloud); None for the default chain, and
+        None without the azure extra (what needs Azure then names the missing extra)."""
+        credential = self.defaults.get("credential_object")
+        kind = self.defaults.get("credential")
+        if credential is None and kind:
+            try:
+                from jupyter_mlssl.targets.azure.credentials import cloud_for, credential_for
+            except ImportError:
+                return None
+            credential = credential_for(str(kind).replace("_", "-"),
+                                        cloud_for(self.defaults.get("arm_endpoint")))
+        return credential
+
     def target(self, target_id: str) -> Any:
         """The target, with the face's credential and cloud (``%config MlsslMagic``) for Azure."""
         from jupyter_mlssl.change.targets import open_for_change
 
-        arm_endpoint = self.defaults.get("arm_endpoint")
-        credential = self.defaults.get("credential_object")
-        kind = self.defaults.get("credential")
-        if credential is None and kind and target_id.lower().startswith("/subscriptions/"):
-            try:
-                from jupyter_mlssl.targets.azure.credentials import cloud_for, credential_for
-            except ImportError:
-                credential = None  # targets.open_target names the missing extra
-            else:
-                credential = credential_for(str(kind).replace("_", "-"), cloud_for(arm_endpoint))
-        return open_for_change(target_id, credential=credential, arm_endpoint=arm_endpoint)
+        azure = target_id.lower().startswith("/subscriptions/")
+        return open_for_change(
+            target_id,
+            credential=self.credential() if azure else self.defaults.get("credential_object"),
+            arm_endpoint=self.defaults.get("arm_endpoint"))
 
     def password(self, var: str | None) -> bytes | None:
         """The password held in environment variable ``var`` (never taken from argv)."""

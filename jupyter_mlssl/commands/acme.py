@@ -63,7 +63,7 @@ def cert_acme(args: argparse.Namespace, ctx: Context) -> Report:
     minting.check_writable([args.out_cert, args.out_key], force=args.force)
     order = order_from_args(args)
     publisher = publisher_for(order["dns"], order["dns_zone"], ask=_ask_in_terminal(ctx),
-                              credential=ctx.defaults.get("credential_object"),
+                              credential=ctx.credential(),
                               arm_endpoint=ctx.defaults.get("arm_endpoint"),
                               names=order["names"])
     issued = complete(begin_order(order, publisher, environ=ctx.environ, progress=ctx.progress),
@@ -101,7 +101,7 @@ def change_with_acme(args: argparse.Namespace, ctx: Context, action: str) -> Rep
         ca_bundle=getattr(args, "ca_bundle", None) or ctx.defaults.get("ca_bundle"),
         verify=not getattr(args, "no_verify", False), environ=ctx.environ,
         progress=ctx.progress, ask=_ask_in_terminal(ctx),
-        credential=ctx.defaults.get("credential_object"),
+        credential=ctx.credential(),
         arm_endpoint=ctx.defaults.get("arm_endpoint"))
 
 

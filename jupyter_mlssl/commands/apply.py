@@ -198,5 +198,5 @@ def _apply_acme(args: argparse.Namespace, ctx: Context, target: Any,
                             dry_run=args.dry_run, ca_bundle=args.ca_bundle,
                             verify=not args.no_verify, environ=ctx.environ,
                             progress=ctx.progress, ask=_ask_in_terminal(ctx),
-                            credential=ctx.defaults.get("credential_object"),
+                            credential=ctx.credential(),
                             arm_endpoint=ctx.defaults.get("arm_endpoint"))

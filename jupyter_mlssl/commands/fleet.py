@@ -12,17 +12,6 @@ if TYPE_CHECKING:
     from jupyter_mlssl.fleet.watch import WatchReport
 
 
-def _credential(ctx: Context) -> Any:
-    credential = ctx.defaults.get("credential_object")
-    kind = ctx.defaults.get("credential")
-    if credential is None and kind:
-        from jupyter_mlssl.targets.azure.credentials import cloud_for, credential_for
-
-        credential = credential_for(str(kind).replace("_", "-"),
-                                    cloud_for(ctx.defaults.get("arm_endpoint")))
-    return credential
-
-
 def _azure_wanted(args: argparse.Namespace) -> bool:
     """Azure is listed unless only ``--local`` was asked for."""
     return bool(args.subscription or args.workspace or not args.local)
@@ -33,7 +22,7 @@ def _inventory(args: argparse.Namespace, ctx: Context, *, probe: bool) -> FleetR
 
     return run_fleet(
         subscriptions=args.subscription, workspaces=args.workspace, local=args.local,
-        azure=_azure_wanted(args), probe=probe, credential=_credential(ctx),
+        azure=_azure_wanted(args), probe=probe, credential=ctx.credential(),
         arm_endpoint=ctx.defaults.get("arm_endpoint"),
         ca_bundle=args.ca_bundle or ctx.defaults.get("ca_bundle"),
         concurrency=args.concurrency, probe_timeout=args.timeout,
