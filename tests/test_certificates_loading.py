@@ -347,6 +347,31 @@ def test_a_password_with_a_nul_is_refused_before_it_reaches_openssl(chain):
     assert "NUL" in report.findings[0].message and report.exit_status == 2
 
 
+def test_a_password_of_non_utf8_bytes_from_the_environment_opens_the_key(chain):
+    # An environment variable holding Latin-1 bytes reaches os.environ as lone surrogates
+    # (surrogateescape); the key was encrypted with those bytes.
+    _root, _inter, leaf = chain
+    latin1 = "pässwort".encode("latin-1")
+    key = leaf.key.private_bytes(serialization.Encoding.PEM,
+                                 serialization.PrivateFormat.PKCS8,
+                                 serialization.BestAvailableEncryption(latin1))
+    from_env = latin1.decode("utf-8", "surrogateescape")
+    loaded = load(leaf.cert.public_bytes(serialization.Encoding.PEM), key=key,
+                  password=from_env, name="site.pem", key_name="site.key")
+    assert loaded.key is not None, loaded.findings
+    assert "key_password_wrong" not in [f.code for f in loaded.findings]
+
+
+def test_a_password_with_a_lone_surrogate_is_a_password_problem_not_a_traceback(chain):
+    _root, inter, leaf = chain
+    pfx = pkcs12.serialize_key_and_certificates(
+        b"x", leaf.key, leaf.cert, [inter.cert],
+        serialization.BestAvailableEncryption(b"pw"))
+    report = inspect(pfx, password="p\ud800w", name="site.pfx")
+    assert report.finding_codes() == ["key_password_wrong"] and report.exit_status == 2
+    assert "U+D800" in report.findings[0].message
+
+
 # -- the load API --------------------------------------------------------------------------
 def test_load_keeps_the_key_unprintable(files, chain):
     loaded = load(files / "full.pem", key=files / "key.pem")

@@ -7,6 +7,8 @@ import os
 import socket
 import ssl
 import stat
+import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -66,12 +68,31 @@ def test_deploy_scores_and_answers_health(local_target):
     assert code == 400 and "data" in body["error"]
 
 
+def _process_floor(model) -> float:
+    """The least a service process can cost here: python importing the service module and
+    unpickling the model (scikit-learn's import is most of it), best of three. On a machine
+    busy with other work it grows with it."""
+    code = ("import pickle, sys, jupyter_mlssl.targets.local.service\n"
+            "pickle.loads(open(sys.argv[1], 'rb').read())")
+    runs = []
+    for _ in range(3):
+        started = time.monotonic()
+        subprocess.run([sys.executable, "-c", code, str(model)], check=True)
+        runs.append(time.monotonic() - started)
+    return min(runs)
+
+
 def test_service_starts_fast_and_binds_loopback_only(tmp_path):
+    model = tiny_model_file(tmp_path)
+    floor = _process_floor(model)
     started = time.monotonic()
-    local.deploy("quick", model=tiny_model_file(tmp_path))
+    local.deploy("quick", model=model)
     try:
         elapsed = time.monotonic() - started
-        assert elapsed < 2.0, f"start-up took {elapsed:.2f} s"
+        # Under 2 s on an idle 2-core machine (~1 s measured, the floor ~0.8 s); relative
+        # to the floor too, so a machine busy with other work slows both sides alike (3.4 s
+        # seen with both cores taken by other processes).
+        assert elapsed < max(2.0, 3 * floor), f"start-up took {elapsed:.2f} s, floor {floor:.2f} s"
         runtime = json.loads((local_service_dir("quick") / "service.json").read_text())
         with open(f"/proc/{runtime['pid']}/net/tcp") as fh:
             listening = [line.split() for line in fh.readlines()[1:] if line.split()[3] == "0A"]

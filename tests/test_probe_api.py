@@ -57,7 +57,10 @@ def test_fleet_concurrency_overlaps_slow_handshakes(site):
         report = probe_many(urls, ca_bundle=site["bundle"], resolve=resolve, concurrency=10)
         elapsed = time.perf_counter() - start
     assert [r.verdict for r in report.results] == ["ok"] * 20
-    assert all(r.timings.tls_ms >= 90 for r in report.results)
+    # The server's wait starts when it accepts, which can be before this side's event loop
+    # notices the TCP connect finished (ten sockets share one loop): so the wait shows in
+    # connect + TLS together, not always in the TLS part alone (CI saw tls_ms < 90 once).
+    assert all(r.timings.connect_ms + r.timings.tls_ms >= 95 for r in report.results)
     # One after the other they would take the sum of their times (over 2 s); ten at a time
     # about a tenth of it. Relative, so that a busy machine slows both sides alike.
     one_by_one = sum(r.timings.total_ms for r in report.results) / 1000

@@ -125,13 +125,22 @@ def load(cert: Source, *, key: Source | None = None, password: bytes | str | Non
     (unusable input, order, format, the key's presence, damaged certificates);
     :func:`jupyter_mlssl.certificates.inspect` adds the checks.
     """
-    secret = password_bytes(password)
     source, data, problem = read_input(cert, name or "the certificate data")
     loaded = LoadedCertificate(source=source)
     if problem is not None:
         loaded.findings.append(problem)
         return loaded
     assert data is not None
+    try:
+        secret = password_bytes(password)
+    except UnicodeEncodeError as exc:
+        bad = str(password)[exc.start]
+        loaded.findings.append(error(
+            codes.KEY_PASSWORD_WRONG,
+            f"the password for {source} contains U+{ord(bad):04X}, a lone surrogate that no "
+            "password can hold: check the value of the variable named by --password-env",
+        ))
+        return loaded
     if secret is not None and b"\0" in secret:
         # OpenSSL takes passwords as C strings (a NUL makes the PKCS#12 loader panic).
         loaded.findings.append(error(

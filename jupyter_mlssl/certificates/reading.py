@@ -101,9 +101,15 @@ def too_many(name: str, what: str) -> Finding:
 
 
 def password_bytes(password: bytes | str | None) -> bytes | None:
+    """The password as OpenSSL takes it. ``surrogateescape``: a variable holding bytes that
+    are not UTF-8 reaches Python as lone surrogates (U+DC80..U+DCFF); this gives back the
+    bytes the user set. Raises ``UnicodeEncodeError`` for any other lone surrogate, which no
+    password typed anywhere can hold."""
     if password is None:
         return None
-    return password.encode("utf-8") if isinstance(password, str) else bytes(password)
+    if isinstance(password, str):
+        return password.encode("utf-8", "surrogateescape")
+    return bytes(password)
 
 
 def der_certificate(data: bytes) -> x509.Certificate | None:
