@@ -129,12 +129,15 @@ def panel(target: str | None = None, *, targets: list[str] | tuple[str, ...] | N
 
 
 def renewal_due(cert_pem: str | bytes, *, directory: str | None = None,
-                ca_bundle: str | None = None, client: Any = None) -> dt.datetime:
+                ca_bundle: str | None = None, client: Any = None,
+                timeout: float = 15.0) -> dt.datetime:
     """When to renew a certificate (UTC): inside its CA's ARI window (RFC 9773) when the
-    ACME ``directory`` offers one, else when a third of its lifetime is left."""
+    ACME ``directory`` offers one, else when a third of its lifetime is left (also when the
+    CA does not answer within ``timeout`` seconds)."""
     from jupyter_mlssl.acme.renewal import renewal_due as _renewal_due
 
-    return _renewal_due(cert_pem, directory=directory, ca_bundle=ca_bundle, client=client)
+    return _renewal_due(cert_pem, directory=directory, ca_bundle=ca_bundle, client=client,
+                        timeout=timeout)
 
 
 def fleet(*, subscriptions: Iterable[str] = (), workspaces: Iterable[str] = (),

@@ -88,3 +88,83 @@ def test_without_the_fleet_extra_the_error_says_what_to_install(monkeypatch, cap
     code = main(["fleet"])
     err = capsys.readouterr().err
     assert code == 2 and "pip install 'jupyter-mlssl[azure,fleet]'" in err and "--local" in err
+
+
+def _rfc3339(when) -> str:
+    return when.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def test_an_acme_certificate_is_due_by_its_cas_window_in_fleet_and_watch(
+        local_target, pki, tmp_path, capsys):
+    """A certificate this machine ordered by ACME: the fleet row says ACME and takes its
+    renewal time from the CA's window (RFC 9773), so watch calls it due exactly when renew
+    would act; with a window that opens in three days it is not due, though the lifetime
+    rule would say otherwise for a short certificate, and the other way round."""
+    import datetime as dt
+
+    from jupyter_mlssl.acme import renewal as acme_renewal
+    from tests.acme.fake_ca import FakeCa
+    from tests.pki import write_bundle
+
+    name = "api.mlssl.test"
+    root = pki.root()
+    leaf = pki.leaf(root, [name])
+    (tmp_path / "chain.pem").write_bytes(leaf.pem)
+    (tmp_path / "key.pem").write_bytes(leaf.key_pem())
+    bundle = str(write_bundle(tmp_path / "root.pem", [root]))
+    assert main(["enable", "local://iris", "--cert", str(tmp_path / "chain.pem"), "--key",
+                 str(tmp_path / "key.pem"), "--cname", name, "--ca-bundle", bundle,
+                 "--yes"]) == 0
+    capsys.readouterr()
+    now = dt.datetime.now(dt.timezone.utc)
+    lifetime_due = leaf.cert.not_valid_after_utc - (
+        leaf.cert.not_valid_after_utc - leaf.cert.not_valid_before_utc) / 3
+    assert lifetime_due > now + dt.timedelta(days=3)  # by the lifetime rule: not due
+
+    # a window that has passed (the client picks a random time inside it): due now
+    opens, closes = now - dt.timedelta(hours=2), now - dt.timedelta(hours=1)
+    with FakeCa("ari", window=(_rfc3339(opens), _rfc3339(closes))) as ca:
+        acme_renewal.remember("local://iris", {
+            "names": [name], "directory": ca.directory, "dns": "local://iris",
+            "certificate": leaf.pem.decode()})
+        code, out = run_cli(capsys, "fleet", "--local", "--probe", "--ca-bundle", bundle,
+                            "--json")
+        row = json.loads(out)["rows"][0]
+        assert (row["cert_kind"], row["probe"], row["verdict"]) == ("ACME", "ok", "due")
+        due = dt.datetime.fromisoformat(row["renewal_due"])
+        assert opens - dt.timedelta(seconds=1) <= due <= closes
+        code, out = run_cli(capsys, "watch", "local://iris", "--ca-bundle", bundle)
+        assert code == 1 and out.startswith("due local://iris"), out
+        asked = [p for m, p in ca.requests if p.startswith("/renewal-info/")]
+        assert len(asked) == 2  # one lookup per run, one directory client each
+
+    later = now + dt.timedelta(days=3)
+    with FakeCa("ari", window=(_rfc3339(later), _rfc3339(later + dt.timedelta(hours=2)))) as ca:
+        acme_renewal.remember("local://iris", {
+            "names": [name], "directory": ca.directory, "dns": "local://iris",
+            "certificate": leaf.pem.decode()})
+        code, out = run_cli(capsys, "watch", "local://iris", "--ca-bundle", bundle, "--json")
+    report = json.loads(out)
+    assert (code, report["checked"], report["findings"]) == (0, 1, []), out
+
+
+def test_a_replaced_acme_certificate_keeps_the_lifetime_rule(local_target, pki, tmp_path,
+                                                               capsys):
+    """The remembered order's certificate is no longer served (someone installed another):
+    its CA's window says nothing about the one served, so no lookup is made for it."""
+    from jupyter_mlssl.acme import renewal as acme_renewal
+    from tests.acme.fake_ca import FakeCa
+
+    assert main(["enable", "local://iris", "--leaf-domain-label", "iris", "--yes"]) == 0
+    capsys.readouterr()
+    other = pki.leaf(pki.root(), ["api.mlssl.test"])
+    with FakeCa("ari", window=("2020-01-01T00:00:00Z", "2020-01-02T00:00:00Z")) as ca:
+        acme_renewal.remember("local://iris", {
+            "names": ["api.mlssl.test"], "directory": ca.directory,
+            "certificate": other.pem.decode()})
+        code, out = run_cli(capsys, "fleet", "--local", "--probe", "--json")
+        assert not [p for m, p in ca.requests if p.startswith("/renewal-info/")]
+    row = json.loads(out)["rows"][0]
+    assert (code, row["verdict"], row["probe"], row["cert_kind"]) == (0, "ok", "ok",
+                                                                     "Microsoft"), row
+    assert row["renewal_due"] > "2026", row  # a third of the served one's lifetime

@@ -48,7 +48,7 @@ def make_network(jwk: Any, *, ca_bundle: str | None, timeout: float = 15.0) -> A
     # requests takes a CA bundle path where acme types a bool
     return Network(jwk, alg=alg, verify_ssl=ca_bundle or True,  # type: ignore[arg-type]
                    user_agent="jupyter-mlssl",
-                   timeout=int(timeout))
+                   timeout=max(1, round(timeout)))
 
 
 def retry_time(response: Any) -> str | None:

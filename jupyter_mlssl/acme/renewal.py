@@ -56,16 +56,18 @@ class NotDue(Report):
 
 
 def renewal_due(cert_pem: str | bytes, *, directory: str | None = None,
-                ca_bundle: str | None = None, client: Any = None) -> dt.datetime:
+                ca_bundle: str | None = None, client: Any = None,
+                timeout: float = 15.0) -> dt.datetime:
     """When to renew ``cert_pem`` (UTC): a time in the CA's ARI window (RFC 9773) when its
-    ACME ``directory`` (or an ``acme.client.ClientV2``) offers renewal information, else when
-    a third of the certificate's lifetime is left. ARI is advice: if the CA does not answer,
-    the lifetime rule holds."""
+    ACME ``directory`` (or an ``acme.client.ClientV2``, see :func:`directory_client`) offers
+    renewal information, else when a third of the certificate's lifetime is left. ARI is
+    advice: if the CA does not answer (within ``timeout`` seconds per request), the lifetime
+    rule holds."""
     from cryptography import x509
 
     pem = cert_pem.encode("ascii") if isinstance(cert_pem, str) else cert_pem
     if client is None and directory:
-        client = _directory_client(directory, ca_bundle)
+        client = directory_client(directory, ca_bundle, timeout=timeout)
     if client is not None:
         try:
             when, _ask_again = client.renewal_time(pem)
@@ -78,13 +80,14 @@ def renewal_due(cert_pem: str | bytes, *, directory: str | None = None,
     return end - (end - start) / 3
 
 
-def _directory_client(directory: str, ca_bundle: str | None) -> Any:
-    """A client that only reads (the directory, renewal information): no account needed."""
+def directory_client(directory: str, ca_bundle: str | None, *, timeout: float = 15.0) -> Any:
+    """A client that only reads (the directory, renewal information): no account needed.
+    None when the CA does not answer. One client serves many :func:`renewal_due` calls."""
     from acme import client
 
     from jupyter_mlssl.acme.network import make_network
 
-    net = make_network(None, ca_bundle=ca_bundle)
+    net = make_network(None, ca_bundle=ca_bundle, timeout=timeout)
     try:
         return client.ClientV2(client.ClientV2.get_directory(directory, net), net)
     except Exception:  # unreachable CA: the lifetime rule

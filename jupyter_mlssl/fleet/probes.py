@@ -1,4 +1,4 @@
-"""Fill the rows from live probes, the history and the renewal rule."""
+"""Fill the rows from live probes, the history and the renewal rules."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import asyncio
 import datetime as dt
 from typing import Any
 
-from jupyter_mlssl.fleet.renewal import renewal_due
+from jupyter_mlssl.fleet.renewal import add_acme_windows, renewal_due
 from jupyter_mlssl.fleet.rows import FleetRow, parse_utc, utc
 
 #: issuers whose certificates come from ACME (a hint when the history does not say)
@@ -21,6 +21,7 @@ async def fill(rows: list[FleetRow], *, probe: bool, ca_bundle: str | None, time
     if probe:
         await probe_rows(rows, ca_bundle=ca_bundle, timeout=timeout, concurrency=concurrency,
                          now=now)
+    await add_acme_windows(rows)
     settle(rows, now)
 
 
@@ -87,5 +88,5 @@ def settle(rows: list[FleetRow], now: dt.datetime) -> None:
     for row in rows:
         if row.not_after is not None and row.days_left is None:
             row.days_left = (row.not_after - now).days
-        if row.tls != "Disabled":
-            row.renewal_due = renewal_due(row.not_before, row.not_after, row.cert_kind)
+        if row.tls != "Disabled" and row.renewal_due is None:  # none from the CA's window
+            row.renewal_due = renewal_due(row.not_before, row.not_after)
