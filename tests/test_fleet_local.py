@@ -168,3 +168,17 @@ def test_a_replaced_acme_certificate_keeps_the_lifetime_rule(local_target, pki, 
     assert (code, row["verdict"], row["probe"], row["cert_kind"]) == (0, "ok", "ok",
                                                                      "Microsoft"), row
     assert row["renewal_due"] > "2026", row  # a third of the served one's lifetime
+
+
+def test_rows_are_judged_at_the_reports_moment_not_when_rendered(local_target, capsys):
+    import datetime as dt
+
+    from jupyter_mlssl.fleet import fleet
+
+    assert main(["enable", "local://iris", "--leaf-domain-label", "iris", "--yes"]) == 0
+    capsys.readouterr()
+    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=3650)
+    report = fleet(local=True, azure=False, now=later, write_cache=False)
+    row = report.rows[0]
+    assert (row.verdict, row.to_dict()["verdict"], row.as_of) == ("expired", "expired", later)
+    assert report.to_dict()["counts"] == {"expired": 1}

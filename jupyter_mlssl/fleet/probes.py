@@ -86,6 +86,7 @@ def add_history(rows: list[FleetRow]) -> None:
 def settle(rows: list[FleetRow], now: dt.datetime) -> None:
     """Days left and renewal due, once the dates are known."""
     for row in rows:
+        row.as_of = now
         if row.not_after is not None and row.days_left is None:
             row.days_left = (row.not_after - now).days
         if row.tls != "Disabled" and row.renewal_due is None:  # none from the CA's window

@@ -49,11 +49,13 @@ class FleetRow:
     detail: str = ""
     error: str | None = None
     workspace: str | None = None
+    #: the moment the row was read: its verdict is judged then, not whenever it is rendered
+    as_of: dt.datetime | None = None
     extra: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def verdict(self) -> str:
-        return judge(self)
+        return judge(self, self.as_of)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"verdict": self.verdict}
