@@ -33,6 +33,21 @@ def test_record_and_read_back_newest_first():
     assert report.to_dict()["entries"][0]["outcome"] == "refused"
 
 
+def test_latest_per_target_is_one_query_over_any_length_and_ignores_arm_id_case():
+    assert history.latest_per_target() == {}
+    ws = "/subscriptions/s/resourceGroups/RG/providers/Microsoft.MachineLearningServices"
+    for i in range(300):
+        history.record(target="local://a", action="enable", outcome="applied", message=str(i))
+    history.record(target=f"{ws}/workspaces/w/onlineEndpoints/E", action="enable",
+                   outcome="applied")
+    history.record(target=f"{ws.lower()}/workspaces/w/onlineendpoints/e", action="renew",
+                   outcome="applied")
+    latest = history.latest_per_target()
+    assert sorted(latest) == [f"{ws.lower()}/workspaces/w/onlineendpoints/e", "local://a"]
+    assert latest["local://a"]["message"] == "299"
+    assert latest[f"{ws.lower()}/workspaces/w/onlineendpoints/e"]["action"] == "renew"
+
+
 def test_no_certificate_or_key_text_is_ever_stored():
     pem = "-----BEGIN " + "PRIVATE KEY-----\nAAAA\n"
     with pytest.raises(ValueError):

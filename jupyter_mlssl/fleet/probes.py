@@ -65,11 +65,7 @@ def add_history(rows: list[FleetRow]) -> None:
     about the certificate's kind and expiry when nothing better is known."""
     from jupyter_mlssl.store import history
 
-    if not history.db_path().exists():
-        return
-    latest: dict[str, dict[str, Any]] = {}
-    for entry in history.entries(limit=1_000_000).entries:
-        latest.setdefault(str(entry["target"]).lower(), entry)
+    latest = history.latest_per_target()
     for row in rows:
         found = latest.get(row.target.lower())
         if found is None:

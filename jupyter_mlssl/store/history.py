@@ -299,6 +299,20 @@ def entries(target: str | None = None, limit: int = 50) -> HistoryReport:
     return HistoryReport(target=target, entries=rows)
 
 
+def latest_per_target() -> dict[str, dict[str, Any]]:
+    """Each target's newest attempt, keyed by the target id in lower case (ARM ids are not
+    case-sensitive): one query, whatever the history's length."""
+    if not db_path().exists():
+        return {}
+    reconcile()
+    query = (
+        f"SELECT {', '.join('a.' + c for c in COLUMNS)} FROM attempts a JOIN "
+        "(SELECT MAX(id) AS id FROM attempts GROUP BY lower(target)) last ON a.id = last.id"
+    )
+    with _connect() as conn:
+        return {str(r["target"]).lower(): dict(r) for r in conn.execute(query)}
+
+
 def expiries(now: dt.datetime | None = None) -> list[dict[str, Any]]:
     """The latest known certificate of each target whose TLS is on, soonest expiry first.
 
