@@ -347,6 +347,27 @@ def test_a_password_with_a_nul_is_refused_before_it_reaches_openssl(chain):
     assert "NUL" in report.findings[0].message and report.exit_status == 2
 
 
+@pytest.mark.parametrize("container", ["pkcs12", "pkcs7"])
+def test_a_container_with_bytes_after_it_is_read_without_a_warning(chain, container):
+    # cryptography falls back to BER with a UserWarning; in a notebook that is a pink box
+    # above the finding, and on the command line a second stderr line.
+    import warnings
+
+    _root, inter, leaf = chain
+    if container == "pkcs12":
+        data = pkcs12.serialize_key_and_certificates(
+            b"x", leaf.key, leaf.cert, [inter.cert], serialization.NoEncryption())
+    else:
+        data = pkcs7.serialize_certificates([leaf.cert, inter.cert],
+                                            serialization.Encoding.DER)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        report = inspect(data + b"\x00\x00junk", name=f"site.{container}")
+    assert [str(w.message) for w in caught] == []
+    assert report.format == container
+    assert report.leaf is not None and report.exit_status in (0, 1)
+
+
 def test_a_password_of_non_utf8_bytes_from_the_environment_opens_the_key(chain):
     # An environment variable holding Latin-1 bytes reaches os.environ as lone surrogates
     # (surrogateescape); the key was encrypted with those bytes.
