@@ -22,6 +22,7 @@ import io
 import os
 import random
 import time
+import warnings
 from collections.abc import Callable
 
 import pytest
@@ -192,7 +193,10 @@ def _tally(codes: list[str], status: int) -> None:
        password=st.sampled_from([None, PASSWORD, None, PASSWORD, "x\x00y"]))
 def test_api_never_raises_on_mutated_input(seeds, bundle, fmt, index, ops, in_base64, password):
     data = _mutated(seeds, fmt, index, ops, in_base64)
-    report = inspect(data, password=password, ca_bundle=bundle, now=NOW, name="fuzzed.bin")
+    with warnings.catch_warnings(record=True) as caught:  # a notebook would show each one
+        warnings.simplefilter("always")
+        report = inspect(data, password=password, ca_bundle=bundle, now=NOW, name="fuzzed.bin")
+    assert [str(w.message) for w in caught] == []
     codes = report.finding_codes()
     assert set(codes) <= set(ALL_CODES)
     assert report.exit_status in (0, 1, 2)
