@@ -12,9 +12,10 @@ validations without CRLs. Each case becomes one ``inspect`` call:
 
 The report *rejects* the path when it holds an error whose code is in
 :data:`jupyter_mlssl.certificates.codes.PATH_REJECTED` (a client would refuse the
-connection). The product's stricter web-PKI lint (weak_key, validity_too_long, no_san,
-chain_order, weak_signature on a root, expiring_soon, converted, no_key) does not reject:
-it is advice on top of what clients enforce. Shared by ``tests/test_limbo.py`` and
+connection, or the web PKI forbids the key: weak_key). The product's stricter lint
+(validity_too_long, the no_san warning, chain_order, weak_signature on a root,
+expiring_soon, converted, no_key) does not reject: it is advice on top of what clients
+enforce. Shared by ``tests/test_limbo.py`` and
 ``benchmarks/limbo_openssl.py``.
 """
 

@@ -183,6 +183,14 @@ def test_weak_key(tmp_path, pki, ca, store):
     assert report.certificates[0].key_type == "RSA" and report.certificates[0].key_size == 1024
 
 
+def test_rsa_key_not_a_multiple_of_8_bits_is_weak(tmp_path, pki, ca, store):
+    odd = pki.leaf(ca[1], kind="rsa", bits=2052)  # long enough, but BR 6.1.5 wants 8 | bits
+    report = _check(tmp_path, [odd, ca[1]], ca_bundle=store)
+    message = _finding(report, "weak_key").message
+    assert "2052 bits, not a multiple of 8" in message and "RSA 2048, 3072 or 4096" in message
+    assert report.exit_status == 1
+
+
 def test_weak_signature_leaf_and_intermediate(tmp_path, pki, ca, store):
     root, inter = ca
     sha1_inter = openssl_sign_sha1(tmp_path, pki.intermediate(root, "SHA1 Intermediate"), root)

@@ -27,9 +27,6 @@ CN_LINT = ("the product warns (no_san warning: the CN is not among the SANs, CAB
            "which does not reject: clients ignore the CN")
 PSL = "public suffix list not consulted (the verifier does not either)"
 EKU = "EKU choices: the verifier accepts a leaf without EKU or with anyExtendedKeyUsage"
-WEAK_LEAF_KEY = ("the product reports weak_key (an error), counted as advice, not rejection: "
-                 "its threshold is a recommendation, and the verifier accepts the leaf")
-RSA_BY_8 = "not enforced by the verifier: an RSA modulus that is not a multiple of 8 bits"
 
 #: case id -> why the product's verdict differs from the suite's expected result.
 KNOWN_DISAGREEMENTS: dict[str, str] = {
@@ -70,11 +67,6 @@ KNOWN_DISAGREEMENTS: dict[str, str] = {
     "webpki::san::public-suffix-wildcard-san": PSL,
     "webpki::san::public-suffix-multi-label-wildcard-san": PSL,
     "webpki::san::public-suffix-private-namespace-wildcard-san": PSL,
-    "webpki::forbidden-p192-leaf": WEAK_LEAF_KEY,
-    "webpki::forbidden-dsa-leaf": WEAK_LEAF_KEY,
-    "webpki::forbidden-weak-rsa-in-leaf": WEAK_LEAF_KEY,
-    "webpki::forbidden-rsa-not-divisible-by-8-in-root": RSA_BY_8,
-    "webpki::forbidden-rsa-key-not-divisible-by-8-in-leaf": RSA_BY_8,
 }
 
 CASES = limbo.cases()

@@ -136,6 +136,15 @@ def test_leaf_without_its_intermediate(pki, ca):
     assert len(r.chain) == 1
 
 
+def test_the_probe_and_the_checks_share_one_key_rule(pki, ca):
+    _root, inter, bundle = ca
+    leaf = pki.leaf(inter, [NAME], kind="rsa", bits=2052)
+    with TLSServer([leaf, inter]) as server:
+        r = run(server, ca_bundle=bundle)
+    assert r.verdict == "weak_key", r.error
+    assert "not a multiple of 8" in r.error
+
+
 def test_rsa_1024_leaf(pki, ca):
     _root, inter, bundle = ca
     leaf = pki.leaf(inter, [NAME], kind="rsa", bits=1024)

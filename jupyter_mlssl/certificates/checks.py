@@ -19,10 +19,11 @@ from jupyter_mlssl.certificates import codes
 from jupyter_mlssl.certificates.chain import PathVerdict
 from jupyter_mlssl.certificates.refusals import explain
 from jupyter_mlssl.pki.facts import (
+    STRONG_KEY_FIX,
     WEAK_HASHES,
     describe,
     is_ca,
-    public_key_description,
+    key_weakness,
     same_public_key,
     san_names,
     self_issued,
@@ -51,8 +52,6 @@ VALIDITY_LIMITS: tuple[tuple[dt.datetime, int], ...] = (
 RENEW_SHARE = 1 / 3
 #: ...and less than this many days: a yearly certificate is not "expiring" four months out.
 RENEW_DAYS = 30
-MIN_RSA_BITS = 2048
-MIN_EC_BITS = 256
 
 
 def max_validity_days(not_before: dt.datetime) -> int | None:
@@ -239,18 +238,12 @@ def check_strength(loaded: LoadedCertificate,
     out = []
     name = loaded.source
     for index, cert in enumerate(_path(loaded, path)):
-        kind, bits = public_key_description(cert)
-        weak = (
-            (kind == "RSA" and (bits or 0) < MIN_RSA_BITS)
-            or (kind.startswith("EC ") and (bits or 0) < MIN_EC_BITS)
-            or kind == "DSA"
-        )
         which = "the leaf" if index == 0 else "the chain certificate"
-        if weak:
+        weakness = key_weakness(cert)
+        if weakness:
             out.append(Finding(
                 codes.WEAK_KEY, ERROR,
-                f"{which} {describe(cert)} in {name} has a weak {kind} {bits}-bit key: "
-                "reissue it with RSA 2048+ or EC P-256+",
+                f"{which} {describe(cert)} in {name} has {weakness}: {STRONG_KEY_FIX}",
             ))
         digest = signature_hash(cert)
         # A root's signature on itself is never checked by clients; everyone else's is.

@@ -96,13 +96,14 @@ ALL_CODES = (
     WEAK_KEY, WEAK_SIGNATURE, VALIDITY_TOO_LONG, CONVERTED, MALFORMED_CERTIFICATE,
 )
 
-#: Codes that, as errors, mean a client refuses the path (x509-limbo's "reject"; docs/limbo.md).
-#: no_san counts as an error only (no SAN at all: the verifier refuses it too; the warning
-#: is the CN lint), as does weak_signature (SHA-1 / MD5, which the verifier forbids). The
-#: rest is the product's stricter advice: weak_key, validity_too_long, chain_order,
-#: expiring_soon, no_key, converted.
+#: Codes that, as errors, mean a client refuses the path or the web PKI forbids it
+#: (x509-limbo's "reject"; docs/limbo.md). no_san counts as an error only (no SAN at all:
+#: the verifier refuses it too; the warning is the CN lint), as do weak_signature (SHA-1 /
+#: MD5, which the verifier forbids) and weak_key (BR 6.1.5: RSA under 2048 bits or not a
+#: multiple of 8, EC under P-256, DSA). The rest is the product's stricter advice:
+#: validity_too_long, chain_order, expiring_soon, no_key, converted.
 PATH_REJECTED = frozenset({
     UNREADABLE, NO_CERTIFICATE, MALFORMED_CERTIFICATE, EXPIRED, NOT_YET_VALID,
     HOSTNAME_MISMATCH, NO_SAN, CHAIN_INCOMPLETE, UNTRUSTED_ROOT, CHAIN_INVALID, SELF_SIGNED,
-    CA_CERTIFICATE_AS_LEAF, WEAK_SIGNATURE,
+    CA_CERTIFICATE_AS_LEAF, WEAK_SIGNATURE, WEAK_KEY,
 })

@@ -293,6 +293,29 @@ def public_key_description(cert: x509.Certificate) -> tuple[str, int | None]:
     return key_description(key) if key is not None else ("unreadable", None)
 
 
+#: the smallest keys the web PKI takes (CA/B Forum Baseline Requirements 6.1.5)
+MIN_RSA_BITS = 2048
+MIN_EC_BITS = 256
+#: what to do about any weak key
+STRONG_KEY_FIX = "reissue it with RSA 2048, 3072 or 4096, or EC P-256 or P-384"
+
+
+def key_weakness(cert: x509.Certificate) -> str | None:
+    """What is wrong with the certificate's key for the web PKI, as "has ..." words, or
+    None. The one rule the certificate checks and the probe share: RSA under 2048 bits or
+    not a multiple of 8, EC under 256 bits, and DSA at all (BR 6.1.5 allows none)."""
+    kind, bits = public_key_description(cert)
+    if kind == "RSA" and (bits or 0) < MIN_RSA_BITS:
+        return f"a weak RSA {bits}-bit key"
+    if kind == "RSA" and bits and bits % 8:
+        return f"an RSA key of {bits} bits, not a multiple of 8 as the CA/B Forum requires"
+    if kind.startswith("EC ") and (bits or 0) < MIN_EC_BITS:
+        return f"a weak {kind} key"
+    if kind == "DSA":
+        return f"a DSA {bits}-bit key, which the web PKI no longer allows"
+    return None
+
+
 def describe_key(cert: x509.Certificate) -> str:
     """The key on one short line: "RSA 2048", "DSA 1024", "EC secp256r1", "Ed25519"."""
     kind, bits = public_key_description(cert)

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
 from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
 
 from jupyter_mlssl.pki import facts
@@ -240,17 +239,10 @@ def _check_crypto(assessment: Assessment, certs: Sequence[x509.Certificate]) -> 
         self_signed = _is_self_signed(cert)
         if position and self_signed:
             continue  # a root's own key and signature are the client's business, not ours
-        key = cert.public_key()
-        weak = (
-            (isinstance(key, rsa.RSAPublicKey | dsa.DSAPublicKey) and key.key_size < 2048)
-            or (isinstance(key, ec.EllipticCurvePublicKey) and key.curve.key_size < 256)
-        )
-        if weak:
-            assessment.add(
-                "weak_key",
-                f"{_label(cert, position)} has a {facts.describe_key(cert)} key: reissue it with "
-                "RSA 2048+ or ECDSA P-256",
-            )
+        weakness = facts.key_weakness(cert)
+        if weakness:
+            assessment.add("weak_key",
+                           f"{_label(cert, position)} has {weakness}: {facts.STRONG_KEY_FIX}")
         digest = facts.signature_hash(cert)
         if digest in facts.WEAK_HASHES and not self_signed:
             assessment.add(
