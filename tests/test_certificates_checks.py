@@ -191,6 +191,17 @@ def test_rsa_key_not_a_multiple_of_8_bits_is_weak(tmp_path, pki, ca, store):
     assert report.exit_status == 1
 
 
+def test_names_from_the_certificate_reach_messages_on_one_printable_line(tmp_path, pki, ca,
+                                                                        store):
+    # found by random fuzzing: a byte flipped to "\n" in the CN split the no_san warning
+    hostile = pki.leaf(ca[1], ["api.example.test", "x\x1b]0;owned\x07.example.test"],
+                       cn="api\nexample.test")
+    report = _check(tmp_path, [hostile, ca[1]], ca_bundle=store, cname="other.example.test")
+    messages = [f.message for f in report.findings]
+    assert {"no_san", "hostname_mismatch"} <= set(report.finding_codes())
+    assert all(m.isprintable() for m in messages), messages
+
+
 def test_weak_signature_leaf_and_intermediate(tmp_path, pki, ca, store):
     root, inter = ca
     sha1_inter = openssl_sign_sha1(tmp_path, pki.intermediate(root, "SHA1 Intermediate"), root)

@@ -24,6 +24,8 @@ from jupyter_mlssl.pki.facts import (
     describe,
     is_ca,
     key_weakness,
+    name_text,
+    printable,
     same_public_key,
     san_names,
     self_issued,
@@ -184,17 +186,20 @@ def check_names(loaded: LoadedCertificate, cname: str | None) -> list[Finding]:
         return out
     cn = subject_common_name(leaf)
     listed = {d.rstrip(".").lower() for d in dns} | set(ips)
+    # the certificate's own names, fit for one line (a damaged or hostile one may hold a
+    # newline or an escape sequence)
+    covers = printable(", ".join(dns + ips), limit=240)
     if cn and normalize_host(cn) not in listed and cn not in listed:
         out.append(Finding(
             codes.NO_SAN, WARNING,
-            f"the leaf's CN '{cn}' in {name} is not among its subjectAltNames "
-            f"({', '.join(dns + ips)}): reissue it with the CN also listed as a SAN",
+            f"the leaf's CN '{printable(cn)}' in {name} is not among its subjectAltNames "
+            f"({covers}): reissue it with the CN also listed as a SAN",
         ))
     if cname and not hostname_matches(cname, dns, ips):
         out.append(Finding(
             codes.HOSTNAME_MISMATCH, ERROR,
-            f"the leaf in {name} does not cover '{normalize_host(cname)}' (it covers "
-            f"{', '.join(dns + ips)}): get a certificate for that name, or use one it covers",
+            f"the leaf in {name} does not cover '{printable(normalize_host(cname))}' (it "
+            f"covers {covers}): get a certificate for that name, or use one it covers",
         ))
     return out
 
@@ -280,7 +285,7 @@ def check_trust(loaded: LoadedCertificate, verdict: PathVerdict, store: TrustSto
     name = loaded.source
     top = verdict.top
     if verdict.status == "incomplete" and top is not None:
-        issuer = top.issuer.rfc4514_string()
+        issuer = name_text(top.issuer)  # printable, and safe on a damaged name
         return [Finding(
             codes.CHAIN_INCOMPLETE, ERROR,
             f"the chain in {name} stops at {describe(top)}, whose issuer '{issuer}' is in "
