@@ -368,6 +368,37 @@ def test_a_container_with_bytes_after_it_is_read_without_a_warning(chain, contai
     assert report.leaf is not None and report.exit_status in (0, 1)
 
 
+def test_a_name_attribute_of_the_wrong_length_is_read_without_a_warning():
+    # A country code of 16 characters: cryptography warns each time it reads the name (found
+    # by random fuzzing, a flipped length byte in a PKCS#7 file).
+    import datetime as dt
+    import warnings
+
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        name = x509.Name([
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "Elbonia-Republic", _validate=False),
+            x509.NameAttribute(NameOID.COMMON_NAME, "api.example.test")])
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(5)
+            .not_valid_before(now - dt.timedelta(hours=1))
+            .not_valid_after(now + dt.timedelta(days=30))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName("api.example.test")]),
+                           critical=False)
+            .sign(key, hashes.SHA256()))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        report = inspect(cert.public_bytes(serialization.Encoding.PEM), name="c.pem")
+        repr(report), report.to_dict()
+    assert [str(w.message) for w in caught] == []
+    assert "self_signed" in report.finding_codes()
+
+
 def test_a_password_of_non_utf8_bytes_from_the_environment_opens_the_key(chain):
     # An environment variable holding Latin-1 bytes reaches os.environ as lone surrogates
     # (surrogateescape); the key was encrypted with those bytes.

@@ -71,17 +71,20 @@ def detail(exc: BaseException) -> str:
 def parser_warnings_silenced() -> Iterator[None]:
     """Silence what cryptography warns about damaged input while it is being read.
 
-    It warns (CryptographyDeprecationWarning) about a negative serial number and falls back
-    to BER, with a UserWarning, for a PKCS#7 or PKCS#12 file that is not DER; the outcome is
-    reported as a finding, and a warning printed to stderr would break the one-line error.
+    It warns (CryptographyDeprecationWarning) about a negative serial number, falls back to
+    BER, with a UserWarning, for a PKCS#7 or PKCS#12 file that is not DER, and warns about a
+    name attribute of the wrong length (a country code of 17 characters) when it reads a
+    name; the outcome is reported as a finding, and a warning printed to stderr would break
+    the one-line error.
     """
     from cryptography.utils import CryptographyDeprecationWarning
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CryptographyDeprecationWarning)
-        for container in ("PKCS#7 certificates", "PKCS#12 bundle"):
-            warnings.filterwarnings("ignore", message=f"{container} could not be parsed",
-                                    category=UserWarning)
+        for message in ("PKCS#7 certificates could not be parsed",
+                        "PKCS#12 bundle could not be parsed",
+                        "Attribute's length must be"):
+            warnings.filterwarnings("ignore", message=message, category=UserWarning)
         yield
 
 
