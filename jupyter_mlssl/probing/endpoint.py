@@ -13,12 +13,16 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from jupyter_mlssl.errors import InputError
+from jupyter_mlssl.reports.rendering import visible
 
 DEFAULT_PORTS = {"https": 443, "http": 80}
 
 #: one label of a host name once IDNA-encoded: letters, digits, '-' inside, '_' (SRV-style
 #: names such as _acme-challenge are real hosts), 1-63 characters
 _LABEL = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?", re.ASCII)
+#: the user:password@ of a URL's authority (urlsplit's netloc: up to the first / ? or #;
+#: userinfo: up to its last @)
+_USERINFO = re.compile(r"^([^/?#]*//)[^/?#]*@")
 
 
 @dataclass(frozen=True)
@@ -44,29 +48,31 @@ def parse_url(url: str) -> Endpoint:
     text = str(url).strip()
     if "://" not in text:
         text = "https://" + text
+    # The URL is echoed by every message below: a user:password@ in it must not be.
+    shown = _USERINFO.sub(r"\1", text)
     try:
         parts = urlsplit(text)
         port = parts.port
     except ValueError as exc:
+        detail = "" if shown != text else f" ({exc})"  # its words may quote the userinfo
         raise InputError(
-            f"probe: '{url}' is not a URL ({exc}); write https://HOST[:PORT]/"
+            f"probe: '{shown}' is not a URL{detail}; write https://HOST[:PORT]/"
         ) from None
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS:
-        raise InputError(f"probe: '{url}' has scheme '{scheme}'; write https://HOST[:PORT]/")
+        raise InputError(f"probe: '{shown}' has scheme '{scheme}'; write https://HOST[:PORT]/")
     if "@" in parts.netloc:
-        # The probe sends no credentials, and the URL is shown in every report and log:
-        # a password in it must not be echoed, here either.
-        raise InputError(f"probe: {parts.scheme}://{parts.netloc.rpartition('@')[2]}/: "
-                         "remove the user:password@ part; the probe sends no credentials")
+        # The probe sends no credentials, and the URL is shown in every report and log.
+        raise InputError(f"probe: '{shown}': remove the user:password@ part; the probe "
+                         "sends no credentials")
     host = (parts.hostname or "").rstrip(".")
     if not host:
-        raise InputError(f"probe: '{url}' names no host; write https://HOST[:PORT]/")
+        raise InputError(f"probe: '{shown}' names no host; write https://HOST[:PORT]/")
     if port == 0:
-        raise InputError(f"probe: '{url}' has port 0; write https://HOST[:PORT]/")
-    why = _bad_host(host, bracketed=parts.netloc.startswith("["))
-    if why:
-        raise InputError(f"probe: '{url}': {why}; write https://HOST[:PORT]/")
+        raise InputError(f"probe: '{shown}' has port 0; write https://HOST[:PORT]/")
+    bad = _bad_host(host, bracketed=parts.netloc.startswith("["))
+    if bad:
+        raise InputError(f"probe: '{shown}': {bad}; write https://HOST[:PORT]/")
     target = parts.path or "/"
     if parts.query:
         target += "?" + parts.query
@@ -91,6 +97,8 @@ def _bad_host(host: str, *, bracketed: bool = False) -> str | None:
             "[...] must hold an IPv6 address")
     if address is not None:
         return None
+    if visible(host) != host:  # IDNA maps some away (U+FEFF): the name shown would lie
+        return "the host has control, bidi or invisible characters"
     try:
         # The codec the socket and ssl modules use for non-ASCII names (IDNA 2003).
         ascii_host = host.encode("idna").decode("ascii").lower()
