@@ -105,7 +105,7 @@ def check_ttl(ttl: object) -> int:
     """``--ttl``: whole seconds, 1 to 2^31-1 (``int()`` alone takes 2.9, '1_0' or True, and
     fails on 'abc' or inf with a ValueError or an OverflowError instead of one line)."""
     if isinstance(ttl, str) and ttl.strip().isascii() and ttl.strip().isdigit():
-        ttl = int(ttl)
+        ttl = int(ttl.strip())  # str.strip() takes more than int() does ('\x1f')
     if isinstance(ttl, bool) or not isinstance(ttl, int) or not 1 <= ttl <= TTL_MAX:
         raise InputError(f"--ttl {ttl}: give whole seconds, 1 to {TTL_MAX}")
     return ttl
