@@ -9,6 +9,7 @@ nothing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -83,8 +84,9 @@ def plan_dns(target: Any, *, label: str | None = None, zone: str | None = None,
     if (label is None) == (zone is None):
         raise InputError("dns set: give --label (AKS public IP), --clear-label, or --zone"
                          " (a DNS zone)")
-    if not 1 <= int(ttl) <= 2_147_483_647:
-        raise InputError(f"--ttl {ttl}: give seconds, at least 1")
+    ttl = check_ttl(ttl)
+    if name is not None:
+        check_record_name(name)
     status = target.status()
     plan = DnsPlan(target=target.id)
     if label is not None:
@@ -92,6 +94,31 @@ def plan_dns(target: Any, *, label: str | None = None, zone: str | None = None,
     else:
         _plan_record(plan, target, status, str(zone), name, int(ttl), record, authoritative)
     return plan
+
+
+#: one label of a record name: letters, digits, '-' inside, '_' (``_acme-challenge``)
+_LABEL = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?", re.ASCII)
+TTL_MAX = 2_147_483_647  # RFC 2181: a TTL is 31 bits
+
+
+def check_ttl(ttl: object) -> int:
+    """``--ttl``: whole seconds, 1 to 2^31-1 (``int()`` alone takes 2.9, '1_0' or True, and
+    fails on 'abc' or inf with a ValueError or an OverflowError instead of one line)."""
+    if isinstance(ttl, str) and ttl.strip().isascii() and ttl.strip().isdigit():
+        ttl = int(ttl.strip())  # str.strip() takes more than int() does ('\x1f')
+    if isinstance(ttl, bool) or not isinstance(ttl, int) or not 1 <= ttl <= TTL_MAX:
+        raise InputError(f"--ttl {ttl}: give whole seconds, 1 to {TTL_MAX}")
+    return ttl
+
+
+def check_record_name(name: object) -> str:
+    """``--name``: a DNS name (labels of letters, digits, '-' and '_', at most 63 each and
+    253 in all), checked before any call; a trailing dot is allowed."""
+    text = str(name).strip().rstrip(".").lower()
+    if not (0 < len(text) <= 253 and all(_LABEL.fullmatch(p) for p in text.split("."))):
+        raise InputError(f"--name {name}: not a DNS name; use labels of letters, digits and"
+                         " '-' (at most 63 characters each), e.g. ml.contoso.com")
+    return text
 
 
 def _plan_label(plan: DnsPlan, target: Any, status: Any, label: str) -> None:
@@ -152,6 +179,7 @@ def _plan_record(plan: DnsPlan, target: Any, status: Any, zone: str, name: str |
     name = (name or status.ssl.cname or "").rstrip(".").lower()
     if not name:
         raise InputError("dns set --zone: give --name (or enable TLS with --cname first)")
+    check_record_name(name)
     kind = (record or ("alias" if target.kind == "aks" else "A")).upper()
     if kind not in ("A", "ALIAS", "CNAME"):
         raise InputError(f"--record {record}: use A, alias or CNAME")

@@ -31,6 +31,9 @@ def _norm_name(name: str, what: str) -> str:
     try:
         if not text:
             raise ValueError("empty")
+        if not text.isprintable() or any(c.isspace() for c in text):
+            # dnspython takes them as label bytes; nobody types them into a host name
+            raise ValueError("a space or a control character")
         dns.name.from_text(text)
     except (ValueError, Exception) as exc:  # dns.name raises its own exception types
         raise InputError(f"{what} '{name}' is not a DNS name ({exc}); "
@@ -43,8 +46,10 @@ def parse_nameserver(entry: str) -> tuple[str, int]:
     text = str(entry).strip()
     host, port = text, 53
     if text.startswith("["):
-        host, _, rest = text[1:].partition("]")
-        if rest:
+        host, closed, rest = text[1:].partition("]")
+        if not closed:
+            host = text  # '[::1' is no address: refused below
+        elif rest:
             port = _port(rest.removeprefix(":"), entry)
     elif text.count(":") == 1:
         host, _, port_text = text.partition(":")
@@ -59,6 +64,8 @@ def parse_nameserver(entry: str) -> tuple[str, int]:
 
 def _port(text: str, entry: str) -> int:
     try:
+        if not (text.isascii() and text.isdigit() and len(text) <= 5):
+            raise ValueError  # int() would take ' +5_3', and digits of any script
         port = int(text)
         if not 0 < port < 65536:
             raise ValueError

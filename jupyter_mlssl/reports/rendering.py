@@ -122,9 +122,12 @@ def _visible_cell(value: Any) -> Any:
 # Control characters shown as escapes in terminal text: C0 (tabs and newlines too: a table
 # cell is one line), DEL, C1, and the bidirectional overrides that reorder what a reader
 # sees (U+202E turns "gpj.exe" around). An ESC or OSC sequence from a certificate subject
-# would otherwise retitle the terminal, recolour it or hide text.
+# would otherwise retitle the terminal, recolour it or hide text. Lone surrogates too (a
+# typed '\ud800' echoed back): UTF-8 cannot encode them, so stdout and the kernel's message
+# to the browser would fail on the line meant to explain the error.
 _INVISIBLE = [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0), 0x061C, 0x200E, 0x200F,
-              0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0xFEFF]
+              0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0xFEFF,
+              *range(0xD800, 0xE000)]
 _VISIBLE = {c: (f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}") for c in _INVISIBLE}
 
 

@@ -18,7 +18,7 @@ def open_target(target: str, *, credential: Any = None, arm_endpoint: str | None
     for Azure targets' ``status``; the API passes the probe's, since targets may not import
     the checks layer themselves.
     """
-    target = (target or "").strip()
+    target = str(target or "").strip()
     if target.startswith(LOCAL_SCHEME):
         from jupyter_mlssl.targets.local import LocalTarget
 

@@ -26,6 +26,7 @@ from typing import Any
 
 from jupyter_mlssl.errors import InputError, OperationError
 from jupyter_mlssl.targets.azure.faults import service_error
+from jupyter_mlssl.targets.azure.resource_id import segment_ok
 
 API_VERSION = "2018-05-01"
 RECORD_TYPES = ("A", "AAAA", "CNAME", "TXT", "NS", "MX", "PTR", "SRV", "SOA", "CAA")
@@ -39,6 +40,9 @@ _ZONE_ID = re.compile(
     r"Microsoft\.Network/dnszones/(?P<zone>[^/]+)/?$",
     re.I,
 )
+#: the zone's DNS name (Azure: 2-34 labels of at most 63 letters, digits, '-' and '_')
+_ZONE_NAME = re.compile(r"(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)*"
+                        r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?", re.ASCII)
 
 
 class RecordSetChanged(OperationError):
@@ -63,15 +67,17 @@ class ZoneRef:
 
 def parse_zone_id(zone_id: str) -> ZoneRef:
     """``/subscriptions/S/resourceGroups/RG/providers/Microsoft.Network/dnszones/ZONE``."""
-    m = _ZONE_ID.match((zone_id or "").strip())
-    if m is None:
+    m = _ZONE_ID.fullmatch(str(zone_id or "").strip())
+    zone = m["zone"].rstrip(".").lower() if m else ""
+    if m is None or not (segment_ok(m["sub"]) and segment_ok(m["rg"]) and len(zone) <= 253
+                         and _ZONE_NAME.fullmatch(zone)):
         raise InputError(
             f"{zone_id or '(empty)'}: not an Azure DNS zone id; copy it from the zone's"
             " Properties in the portal (/subscriptions/<sub>/resourceGroups/<rg>/providers/"
             "Microsoft.Network/dnszones/<zone>)",
             code="bad_zone_id",
         )
-    return ZoneRef(m["sub"], m["rg"], m["zone"].rstrip(".").lower())
+    return ZoneRef(m["sub"], m["rg"], zone)
 
 
 def relative_name(zone: str, name: str) -> str:

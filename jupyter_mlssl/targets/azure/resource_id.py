@@ -117,9 +117,18 @@ class ResourceRef:
         return "cluster" if self.kind == "k8s-extension" else "workspace"
 
 
+def segment_ok(seg: str) -> bool:
+    """Can ``seg`` be one segment of an ARM id? Each becomes a segment of an ARM URL: '..'
+    would address another resource than the one named (a PUT on the workspace), '?', '#'
+    or '%' another URL."""
+    return bool(seg) and seg not in (".", "..") and seg.isprintable() and not any(
+        c.isspace() or c in "?#%\\" for c in seg
+    )
+
+
 def parse(target_id: str) -> ResourceRef:
     """Parse a portal ARM id into a :class:`ResourceRef`, or raise a one-line InputError."""
-    raw = (target_id or "").strip()
+    raw = str(target_id or "").strip()
     text = raw.rstrip("/")
     segs = text.split("/")
     if len(segs) < 2 or segs[0] != "" or segs[1].lower() != "subscriptions":
@@ -127,6 +136,10 @@ def parse(target_id: str) -> ResourceRef:
     segs = segs[1:]
     if any(s == "" for s in segs):
         raise InputError(f"{raw}: empty segment ('//') in the ARM id; {FORMS}")
+    for seg in segs:
+        if not segment_ok(seg):
+            raise InputError(f"{raw}: '{seg}' cannot be part of an ARM id (no '.', '..', "
+                             f"spaces, control characters or ?#%\\); {FORMS}")
 
     def expect(i: int, word: str) -> None:
         got = segs[i] if i < len(segs) else None

@@ -49,7 +49,7 @@ def services_dir() -> Path:
 
 
 def check_name(name: str) -> str:
-    if not NAME_RE.match(name or ""):
+    if not NAME_RE.fullmatch(name or ""):  # match() lets "iris\n" through ($)
         raise InputError(
             f"{name or '(empty)'}: not a valid local service name; use lowercase letters, "
             "digits and '-' (at most 63), e.g. iris-classifier"
