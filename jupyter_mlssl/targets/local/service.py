@@ -83,8 +83,26 @@ class ScoringHandler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def handle_expect_100(self) -> bool:
+        # "Expect: 100-continue" asks whether to send the body at all: a length we would
+        # refuse is refused now, not after the client has sent megabytes for nothing.
+        if self.command == "POST" and self._length() is None:
+            return False
+        return super().handle_expect_100()
+
     def _body(self) -> bytes | None:
-        """The request body, exactly Content-Length bytes; ``None`` once refused.
+        """The request body, exactly Content-Length bytes; ``None`` once refused."""
+        length = self._length()
+        if length is None:
+            return None
+        body = self.rfile.read(length) if length else b""
+        if len(body) != length:
+            self.close_connection = True  # the client hung up mid-body: nothing to answer
+            return None
+        return body
+
+    def _length(self) -> int | None:
+        """The body's length; ``None`` once refused.
 
         Bounded before reading: a missing, negative, non-numeric, repeated or too large
         length is refused (411 / 400 / 413) instead of reading to the end of the stream.
@@ -105,11 +123,7 @@ class ScoringHandler(http.server.BaseHTTPRequestHandler):
         if length > MAX_BODY:
             self._refuse(413, f"request body over {MAX_BODY} bytes; send smaller batches")
             return None
-        body = self.rfile.read(length) if length else b""
-        if len(body) != length:
-            self.close_connection = True  # the client hung up mid-body: nothing to answer
-            return None
-        return body
+        return length
 
     def do_POST(self) -> None:
         body = self._body()
