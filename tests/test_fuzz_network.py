@@ -26,9 +26,12 @@ import math
 import re
 import socket
 import struct
+import subprocess
+import sys
 import time
 import tracemalloc
 from types import SimpleNamespace
+from typing import Any
 
 import dns.message
 import dns.query
@@ -329,16 +332,35 @@ def datagrams(draw: st.DrawFn) -> bytes:
     return bytes(wire)
 
 
-@pytest.fixture(scope="module")
-def dns_server():
+@pytest.fixture(scope="module", params=["thread", "daemon"])
+def dns_server(request, tmp_path_factory):
+    """The server in a thread, and as the daemon the local target runs (its own process,
+    following a zone file): the daemon must still be running, with no traceback, at the end."""
     zone = Zone()
     zone.set_a(NAME, ["10.0.0.4"], ttl=30)
     zone.set_cname("www.example.test", NAME)
-    with DnsServer(zone) as server:
-        yield server
+    if request.param == "thread":
+        with DnsServer(zone) as server:
+            yield server
+        return
+    path = tmp_path_factory.mktemp("zone") / "zone.json"
+    zone.save(path)
+    with subprocess.Popen(
+        [sys.executable, "-m", "jupyter_mlssl.targets.local.dnsserver", "--zone-file", str(path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    ) as proc:
+        try:
+            line = proc.stdout.readline() if proc.stdout else ""
+            assert line.startswith("listening on 127.0.0.1:"), line
+            yield SimpleNamespace(port=int(line.split(":")[1].split()[0]))
+            assert proc.poll() is None  # it lived through everything
+        finally:
+            proc.terminate()
+            _, errors = proc.communicate(timeout=10)
+    assert "Traceback" not in errors, errors[-2000:]
 
 
-def still_answers(server: DnsServer, tcp: bool = False) -> None:
+def still_answers(server: Any, tcp: bool = False) -> None:
     query = dns.message.make_query(NAME, "A")
     send = dns.query.tcp if tcp else dns.query.udp
     reply = send(query, "127.0.0.1", port=server.port, timeout=2)
