@@ -562,3 +562,34 @@ def test_scoring_service_answers_garbage_with_4xx_and_keeps_scoring(mlssl_home):
         assert answer.startswith(b"HTTP/1.1 413 "), answer[:300]
         score_ok(port)
         assert set(seen) - {200}  # the generator reached the refusals
+
+
+@fuzz(300)
+@given(st.dictionaries(st.sampled_from(["Retry-After", "retry-after-ms", "x-ms-retry-after-ms"]),
+                       RETRY_AFTER, max_size=3))
+def test_azure_retry_after_wait_is_bounded(headers):
+    pytest.importorskip("azure.core")
+    from jupyter_mlssl.targets.azure.clients import bounded_retry_policy
+
+    policy = bounded_retry_policy(5.0, retry_total=1)
+    response = SimpleNamespace(http_response=SimpleNamespace(headers=headers))
+    wait = policy.get_retry_after(response)
+    assert wait is None or (math.isfinite(wait) and 0 <= wait <= 5.0)
+
+
+def test_azure_retry_after_that_azure_core_would_sleep_on_for_years():
+    pytest.importorskip("azure.core")
+    from jupyter_mlssl.targets.azure.clients import bounded_retry_policy
+
+    policy = bounded_retry_policy(60.0)
+
+    def wait(value: str) -> float | None:
+        headers = {"Retry-After": value}
+        return policy.get_retry_after(SimpleNamespace(http_response=SimpleNamespace(
+            headers=headers)))
+
+    assert wait("31536000") == 60.0  # azure-core alone: a year
+    assert wait("Fri, 31 Dec 9999 23:59:59 GMT") == 60.0  # ... 8,000 years
+    assert wait("inf") == 60.0  # ... OverflowError from time.sleep
+    assert wait("soon") is None  # ... ValueError out of the pipeline; now: the backoff
+    assert wait("2") == 2.0

@@ -5,7 +5,7 @@ ordered by id so ``$skipToken`` paging is stable, 1,000 rows a page (the documen
 Throttling: every answer carries ``x-ms-user-quota-remaining`` and
 ``x-ms-user-quota-resets-after`` (hh:mm:ss); when the quota is spent the next page waits for
 the reset instead of drawing a 429. A 429 that comes anyway is waited out by azure-core's
-retry policy, which honours ``Retry-After``.
+retry policy, which honours ``Retry-After`` (up to ``max_wait`` at a time).
 """
 
 from __future__ import annotations
@@ -59,6 +59,10 @@ def workspaces(credential: Any, subscriptions: list[str] | None, *, arm_endpoint
     from azure.mgmt.resourcegraph import ResourceGraphClient
     from azure.mgmt.resourcegraph.models import QueryRequest, QueryRequestOptions
 
+    from jupyter_mlssl.targets.azure.clients import bounded_retry_policy
+
+    # a 429's Retry-After is waited out by azure-core, at most max_wait at a time
+    client_options.setdefault("retry_policy", bounded_retry_policy(max_wait, **client_options))
     client = ResourceGraphClient(credential, base_url=arm_endpoint,
                                  credential_scopes=[scope], **client_options)
     rows: list[dict] = []

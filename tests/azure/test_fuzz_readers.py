@@ -263,3 +263,25 @@ def test_target_regressions_that_raised(fake, open_target):
     assert online._status_of({"scoringUri": "https://host:99999/"}).scoring_uri is None
     ip = PublicIp.from_json({"properties": {"dnsSettings": "x"}, "name": 3})
     assert (ip.name, ip.address, ip.label) == ("", None, None)
+
+
+# -- Retry-After from ARM --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("after", ["31536000", "Fri, 31 Dec 9999 23:59:59 GMT", "inf", "soon",
+                                   "-5", "nan", "1e308"])
+def test_hostile_retry_after_from_arm_is_waited_in_bounded_time(fake, open_target, after):
+    import time
+
+    from tests.azure.test_azure_faults import COMPUTE
+
+    fake.inject("GET", COMPUTE, status=429, code="TooManyRequests",
+                headers={"Retry-After": after}, times=3)
+    target = open_target(fake.compute_id())
+    target.clients.options["max_retry_after"] = 0.2
+    started = time.monotonic()
+    with pytest.raises(MlsslError) as caught:  # azure-core alone slept a year, or raised
+        target.status()
+    assert time.monotonic() - started < 3.0
+    line = str(caught.value)
+    assert "throttling requests (429) even after retries" in line and "\n" not in line
