@@ -10,7 +10,8 @@
 Every client gets ``base_url`` = the ARM endpoint (sovereign clouds, tests), the token scope
 of that cloud, and the caller's pipeline options: ``connection_verify`` (default: azure-core's,
 i.e. requests honouring REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE, else certifi), ``retry_total``,
-``retry_backoff_factor``, ``connection_timeout``, ``read_timeout``, ``polling_interval``.
+``retry_backoff_factor``, ``connection_timeout``, ``read_timeout``, ``polling_interval``, and
+``max_retry_after`` (the longest wait a ``Retry-After`` buys, :data:`MAX_RETRY_AFTER`).
 
 Logging: certificates and private keys travel in request bodies (the compute PUT, the MMS
 JSON-Patch, the extension PATCH). azure-core's ``NetworkTraceLoggingPolicy`` prints bodies when
