@@ -7,8 +7,9 @@ on loopback where there is one:
   end to end: a TLS server answers each probe with a generated head, and ``probe_many``
   gives that URL a verdict with a one-line ``http_error`` and keeps the healthy result
   beside it;
-- retry and quota headers (ACME ``Retry-After``, Resource Graph's quota headers, the ARM
-  reader's ``Retry-After``): a bounded, finite wait or none, never an exception;
+- retry and quota headers (ACME ``Retry-After``, Resource Graph's quota headers, the fleet's
+  ARM reader and the Azure SDK clients' ``Retry-After``): a bounded, finite wait or none,
+  never an exception;
 - the local DNS server: garbage UDP datagrams and TCP streams, after which a valid query is
   still answered;
 - the local scoring service (a real process): garbage request lines, headers and bodies
