@@ -132,7 +132,8 @@ class TLSServer:
     TLS ClientHello gets a ``400``, as nginx does). ``stall``: accept and never answer.
     ``handshake_delay``: seconds to wait before answering the ClientHello. ``status`` and
     ``headers``: the HTTP answer (``Server: mlssl-test`` unless given). ``context``: a ready
-    server context instead of ``chain``/``key``.
+    server context instead of ``chain``/``key``. ``raw_response``: bytes sent as they are
+    instead of an HTTP answer (a broken or hostile server; settable while running).
     """
 
     def __init__(
@@ -151,6 +152,7 @@ class TLSServer:
         port: int = 0,
         acceptor: Acceptor | None = None,
         context: ssl.SSLContext | None = None,
+        raw_response: bytes | None = None,
     ) -> None:
         if chain is None and context is None and not (plain_http or stall):
             raise ValueError("a TLS server needs a chain (or a context)")
@@ -163,6 +165,7 @@ class TLSServer:
         self.handshake_delay = handshake_delay
         self.status = status
         self.headers = {"Server": "mlssl-test", **(headers or {})}
+        self.raw_response = raw_response
         self._requested_port = port
         self._own_acceptor = acceptor is None
         self._acceptor = acceptor or Acceptor()
@@ -265,6 +268,10 @@ class TLSServer:
             head += chunk
             if self.context is None and head[:1] == b"\x16":  # a TLS ClientHello
                 break
+        raw_response = self.raw_response  # one read: a test may change it between probes
+        if raw_response is not None:
+            stream.sendall(raw_response)
+            return
         if self.context is None and not head[:1].isalpha():
             status, headers = 400, {"Server": self.headers["Server"]}
             body = b"400 Bad Request: this is a plain HTTP port\n"

@@ -11,6 +11,9 @@ from jupyter_mlssl.errors import InputError, OperationError
 #: several in a row (pebble rejects 5% by default) and a fresh nonce costs one HEAD, so we
 #: try up to ten times: at 30% rejection, ten in a row happen once in 170,000 requests.
 NONCE_ATTEMPTS = 10
+#: The longest ``Retry-After`` we pass on: a CA's rate-limit windows are a week at most
+#: (Let's Encrypt's longest); a later time is a broken header, not advice.
+MAX_RETRY_AFTER = dt.timedelta(days=8)
 
 
 class AcmeError(OperationError):
@@ -51,13 +54,37 @@ def make_network(jwk: Any, *, ca_bundle: str | None, timeout: float = 15.0) -> A
                    timeout=max(1, round(timeout)))
 
 
-def retry_time(response: Any) -> str | None:
-    """The CA's ``Retry-After`` as a UTC time, if it gave one."""
-    if response is None or "Retry-After" not in getattr(response, "headers", {}):
-        return None
-    from acme import client
+def retry_time(response: Any, now: dt.datetime | None = None) -> str | None:
+    """The CA's ``Retry-After`` as a UTC time, if it gave one we can believe.
 
-    when = client.ClientV2.retry_after(response, 0)  # local naive time, as acme computes it
+    Seconds or an HTTP date (RFC 9110 10.2.3). Read here, not with acme's
+    ``ClientV2.retry_after``: that raises OverflowError on a huge number of seconds and
+    misreads a date's zone offset as days. A wait beyond :data:`MAX_RETRY_AFTER`, or
+    anything unreadable, gives None (the message then says "retry later"); a date in the
+    past means now.
+    """
+    headers = getattr(response, "headers", None) if response is not None else None
+    value = headers.get("Retry-After") if headers is not None else None
+    if value is None:
+        return None
+    now = now or dt.datetime.now(dt.timezone.utc)
+    text = str(value).strip()
+    if text.isascii() and text.isdigit():
+        if len(text) > 10:
+            return None
+        when = now + dt.timedelta(seconds=int(text))
+    else:
+        from email.utils import parsedate_to_datetime
+
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+        if when.tzinfo is None:  # an HTTP date is GMT
+            when = when.replace(tzinfo=dt.timezone.utc)
+        when = max(when, now)
+    if when - now > MAX_RETRY_AFTER:
+        return None
     return when.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 

@@ -5,13 +5,14 @@ ordered by id so ``$skipToken`` paging is stable, 1,000 rows a page (the documen
 Throttling: every answer carries ``x-ms-user-quota-remaining`` and
 ``x-ms-user-quota-resets-after`` (hh:mm:ss); when the quota is spent the next page waits for
 the reset instead of drawing a 429. A 429 that comes anyway is waited out by azure-core's
-retry policy, which honours ``Retry-After``.
+retry policy, which honours ``Retry-After`` (up to ``max_wait`` at a time).
 """
 
 from __future__ import annotations
 
+import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 QUERY = ("resources | where type =~ 'microsoft.machinelearningservices/workspaces'"
@@ -22,14 +23,33 @@ PAGE = 1000
 
 
 def parse_resets_after(text: str | None) -> float:
-    """``hh:mm:ss`` -> seconds (0 when absent or unreadable)."""
+    """``hh:mm:ss`` -> seconds (0 when absent or unreadable).
+
+    A finite, non-negative number or 0: ``float`` also reads "nan", "-5" and "1e400", and
+    ``time.sleep`` raises on NaN and on a negative wait.
+    """
     if not text:
         return 0.0
     try:
         hours, minutes, seconds = (float(p) for p in text.split(":"))
     except ValueError:
         return 0.0
-    return hours * 3600 + minutes * 60 + seconds
+    total = hours * 3600 + minutes * 60 + seconds
+    return total if math.isfinite(total) and total >= 0 else 0.0
+
+
+def quota_wait(headers: Mapping[str, str], max_wait: float) -> float | None:
+    """Seconds to wait before the next page (at most ``max_wait``), or None: quota left.
+
+    The quota is spent when ``x-ms-user-quota-remaining`` reads 0; anything else in it
+    (garbage, a negative count) means no wait, not a fault: a 429 would still be waited
+    out. Read as text, not with ``int``, which refuses a Unicode digit ``isdigit`` accepts
+    and more than 4,300 digits.
+    """
+    remaining = str(headers.get("x-ms-user-quota-remaining") or "").strip()
+    if not remaining or remaining.strip("0"):
+        return None
+    return min(parse_resets_after(headers.get("x-ms-user-quota-resets-after")), max_wait)
 
 
 def workspaces(credential: Any, subscriptions: list[str] | None, *, arm_endpoint: str,
@@ -39,6 +59,10 @@ def workspaces(credential: Any, subscriptions: list[str] | None, *, arm_endpoint
     from azure.mgmt.resourcegraph import ResourceGraphClient
     from azure.mgmt.resourcegraph.models import QueryRequest, QueryRequestOptions
 
+    from jupyter_mlssl.targets.azure.clients import bounded_retry_policy
+
+    # a 429's Retry-After is waited out by azure-core, at most max_wait at a time
+    client_options.setdefault("retry_policy", bounded_retry_policy(max_wait, **client_options))
     client = ResourceGraphClient(credential, base_url=arm_endpoint,
                                  credential_scopes=[scope], **client_options)
     rows: list[dict] = []
@@ -66,10 +90,8 @@ def workspaces(credential: Any, subscriptions: list[str] | None, *, arm_endpoint
             token = answer.skip_token
             if not token:
                 break
-            remaining = quota.get("x-ms-user-quota-remaining")
-            if remaining is not None and remaining.strip().isdigit() and int(remaining) <= 0:
-                wait = min(parse_resets_after(quota.get("x-ms-user-quota-resets-after")),
-                           max_wait)
+            wait = quota_wait(quota, max_wait)
+            if wait is not None:
                 notes.append(f"Resource Graph quota spent: waited {wait:g} s for its reset")
                 sleep(wait)
     return rows, notes

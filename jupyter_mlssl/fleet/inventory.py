@@ -24,6 +24,7 @@ from jupyter_mlssl.fleet.rows import (
     parse_utc,
     service_rows,
 )
+from jupyter_mlssl.targets.azure.common import json_object, json_text
 
 ML_API = "2025-12-01"
 EXTENSIONS_API = "2023-05-01"
@@ -96,14 +97,14 @@ async def _services(reader: ArmReader, ws_id: str, name: str,
                     discovery: str | None) -> list[FleetRow]:
     """v1 ACI web services, read from the workspace's Model Management Service."""
     if discovery is None:  # given by id, not from Resource Graph: read the workspace
-        body = await reader.get(ws_id, {"api-version": ML_API},
-                                what=f"read workspace {name}") or {}
-        discovery = (body.get("properties") or {}).get("discoveryUrl") or ""
+        body = await reader.get(ws_id, {"api-version": ML_API}, what=f"read workspace {name}")
+        discovery = json_text(json_object(json_object(body).get("properties"))
+                              .get("discoveryUrl")) or ""
     if not discovery:
         return []  # no v1 discovery URL: a workspace without v1 web services
     found = await reader.get(discovery, anonymous=True,
-                             what=f"discover the v1 services of workspace {name}") or {}
-    mms = str(found.get("modelmanagement") or "").rstrip("/")
+                             what=f"discover the v1 services of workspace {name}")
+    mms = (json_text(json_object(found).get("modelmanagement")) or "").rstrip("/")
     if not mms:
         return []
     items = await reader.get_all(f"{mms}/modelmanagement/v1.0{ws_id}/services",

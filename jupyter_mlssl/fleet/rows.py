@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+
+from jupyter_mlssl.targets.azure.common import json_list, json_object, json_text, url_parts
 
 #: a row's verdict, worst first: the table and the picture sort and colour by it
 VERDICTS = ("expired", "failing", "error", "due", "plain_http", "pending", "unknown", "ok")
@@ -108,64 +109,79 @@ def error_row(target: str, kind: str, name: str, message: str) -> FleetRow:
 
 
 # -- readers: one listing body -> rows ---------------------------------------------------------
-def _host(uri: str | None) -> str | None:
-    return urlsplit(uri).hostname if uri else None
+# Each takes an item of a listing as the service sent it (any JSON value: see json_object)
+# and never raises: an item it cannot read gives no row, a field it cannot read is absent.
 
 
-def compute_rows(body: dict) -> list[FleetRow]:
+def _host(uri: Any) -> str | None:
+    parts = url_parts(uri)
+    return parts.hostname if parts else None
+
+
+def _problem(error: Any) -> str:
+    """One of ``provisioningErrors``: ``{"error": {"message": ...}}``, or whatever it is."""
+    inner = json_object(error).get("error")
+    return str(json_object(inner).get("message") or inner or error)
+
+
+def compute_rows(body: Any) -> list[FleetRow]:
     """A ``workspaces/computes`` item: an AKS inference cluster (v1) is a target of its own;
     a Kubernetes compute is reached through its cluster's ML extension (listed separately);
     other computes (AmlCompute, instances) serve no endpoint and give no row."""
-    props = body.get("properties") or {}
+    props = json_object(json_object(body).get("properties"))
     ctype = str(props.get("computeType") or "")
     if ctype.upper() != "AKS":
         return []
-    inner = props.get("properties") or {}
-    ssl = inner.get("sslConfiguration") or {}
+    inner = json_object(props.get("properties"))
+    ssl = json_object(inner.get("sslConfiguration"))
     status = str(ssl.get("status") or "Disabled")
-    services = inner.get("systemServices") or []
-    address = ssl.get("cname") or next(
-        (s.get("publicIpAddress") for s in services if s.get("publicIpAddress")), None)
+    services = [json_object(s) for s in json_list(inner.get("systemServices"))]
+    cname = json_text(ssl.get("cname"))
+    address = cname or next(
+        (json_text(s.get("publicIpAddress")) for s in services
+         if json_text(s.get("publicIpAddress"))), None)
     return [FleetRow(
         target=str(body.get("id")), kind="aks", tls=status, name=str(body.get("name")),
-        address=address, state=props.get("provisioningState"),
+        address=address, state=json_text(props.get("provisioningState")),
         scoring_uri=(f"{'https' if status != 'Disabled' else 'http'}://{address}/"
-                     if address and ssl.get("cname") else None),
+                     if address and cname else None),
         cert_kind="Microsoft" if status == "Auto" else "own" if status == "Enabled" else None,
-        detail="; ".join(str(e.get("error", {}).get("message", e))
-                         for e in props.get("provisioningErrors") or []),
+        detail="; ".join(_problem(e) for e in json_list(props.get("provisioningErrors"))),
     )]
 
 
-def kubernetes_clusters(body: dict) -> str | None:
+def kubernetes_clusters(body: Any) -> str | None:
     """The cluster behind a Kubernetes compute (``properties.resourceId``), or None."""
-    props = body.get("properties") or {}
+    props = json_object(json_object(body).get("properties"))
     if str(props.get("computeType") or "").lower() != "kubernetes":
         return None
-    return (props.get("resourceId") or "").rstrip("/") or None
+    return (json_text(props.get("resourceId")) or "").rstrip("/") or None
 
 
-def extension_rows(body: dict) -> list[FleetRow]:
+def extension_rows(body: Any) -> list[FleetRow]:
     """A cluster's extension: the Azure ML one sets the TLS of its Kubernetes endpoints."""
-    props = body.get("properties") or {}
+    props = json_object(json_object(body).get("properties"))
     if str(props.get("extensionType") or "").lower() != "microsoft.azureml.kubernetes":
         return []
-    config = props.get("configurationSettings") or {}
+    config = json_object(props.get("configurationSettings"))
     insecure = str(config.get("allowInsecureConnections", "")).lower() == "true"
-    cname = config.get("sslCname") or None
+    cname = json_text(config.get("sslCname"))
     status = "Disabled" if insecure else "Enabled"
     return [FleetRow(
         target=str(body.get("id")), kind="k8s-extension", tls=status,
-        name=str(body.get("name")), address=cname, state=props.get("provisioningState"),
+        name=str(body.get("name")), address=cname,
+        state=json_text(props.get("provisioningState")),
         scoring_uri=f"https://{cname}/" if cname and not insecure else None,
         cert_kind="own" if status == "Enabled" else None,
     )]
 
 
-def endpoint_rows(body: dict) -> list[FleetRow]:
+def endpoint_rows(body: Any) -> list[FleetRow]:
     """An online endpoint, managed or Kubernetes, in any provisioning state."""
     from jupyter_mlssl.targets.azure.online_endpoint import read_endpoint
 
+    if not isinstance(body, dict):
+        return []
     read = read_endpoint(body)
     detail = ""
     if read["state"] and read["state"] != "Succeeded" and not read["scoring_uri"]:
@@ -180,17 +196,18 @@ def endpoint_rows(body: dict) -> list[FleetRow]:
     )]
 
 
-def service_rows(body: dict, workspace_id: str) -> list[FleetRow]:
+def service_rows(body: Any, workspace_id: str) -> list[FleetRow]:
     """A v1 web service from the Model Management Service: ACI ones are targets (AKS ones
     take their TLS from their cluster, listed as the compute)."""
+    body = json_object(body)
     if str(body.get("computeType") or "").upper() != "ACI":
         return []
-    uri = body.get("scoringUri") or None
+    uri = json_text(body.get("scoringUri"))
     enabled = bool(body.get("sslEnabled"))
     return [FleetRow(
         target=f"{workspace_id}/services/{body.get('name')}", kind="aci",
         tls="Enabled" if enabled else "Disabled", name=str(body.get("name")),
-        address=body.get("cname") or body.get("publicFqdn") or _host(uri),
-        state=body.get("state"), scoring_uri=uri,
+        address=json_text(body.get("cname")) or json_text(body.get("publicFqdn")) or _host(uri),
+        state=json_text(body.get("state")), scoring_uri=uri,
         cert_kind="own" if enabled else None,
     )]

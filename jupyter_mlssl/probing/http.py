@@ -13,11 +13,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from jupyter_mlssl.pki.facts import printable
 from jupyter_mlssl.probing.aio import AsyncSocket
 from jupyter_mlssl.probing.endpoint import Endpoint
 
 #: Enough for any sane header block; a server sending more is cut off, not followed.
 MAX_HEADER_BYTES = 64 * 1024
+#: A header value we keep (``Server``, HSTS, ``Location``) is cut to this many characters.
+MAX_VALUE_CHARS = 1024
 USER_AGENT = "jupyter-mlssl-probe"
 
 
@@ -72,7 +75,10 @@ def parse_head(buffer: bytes, answer: HttpAnswer) -> HttpAnswer:
     head = buffer.split(b"\r\n\r\n", 1)[0]
     status_line, _, header_block = head.partition(b"\r\n")
     parts = status_line.split(None, 2)
-    if len(parts) < 2 or not parts[0].startswith(b"HTTP/") or not parts[1].isdigit():
+    # RFC 9112 4: the status code is exactly three digits (a longer run of digits is no
+    # status, and past 4,300 digits int() would raise)
+    if (len(parts) < 2 or not parts[0].startswith(b"HTTP/") or len(parts[1]) != 3
+            or not parts[1].isdigit()):
         answer.error = f"not an HTTP response: {status_line[:60]!r}"
         return answer
     answer.status = int(parts[1])
@@ -85,7 +91,13 @@ def parse_head(buffer: bytes, answer: HttpAnswer) -> HttpAnswer:
         key, sep, value = line.partition(b":")
         field = wanted.get(key.strip().lower()) if sep else None
         if field is not None and getattr(answer, field) is None:  # the first one counts
-            setattr(answer, field, value.strip().decode("latin-1"))
+            # what the server says goes into tables and one-line messages: no control
+            # characters (a bare LF, a terminal escape), and a bounded length
+            text = printable(value.strip().decode("latin-1"), MAX_VALUE_CHARS)
+            setattr(answer, field, text)
+    if b"\r\n\r\n" not in buffer and len(buffer) > MAX_HEADER_BYTES:
+        answer.error = (f"the response head runs past {MAX_HEADER_BYTES // 1024} KiB; "
+                        "read no further")
     return answer
 
 

@@ -33,6 +33,9 @@ from jupyter_mlssl.targets.azure.common import (
     PollerOperation,
     RollbackImpossible,
     diff,
+    json_object,
+    json_text,
+    url_parts,
 )
 from jupyter_mlssl.targets.azure.faults import Call
 from jupyter_mlssl.targets.base import (
@@ -147,11 +150,11 @@ class AciServiceTarget(AzureTarget):
         return f"{self._base()}/services/{self.ref.name}"
 
     def _read(self) -> tuple[dict, Secret | None]:
-        body = self.call(
+        body = json_object(self.call(
             Call(self.ref, f"read web service '{self.ref.name}'", READ),
             send_json, self._client(), "GET", self._service_url(),
-        ) or {}
-        key_text = body.pop("sslKey", None)
+        ))
+        key_text = json_text(body.pop("sslKey", None))
         key = Secret(key_text) if key_text else None
         ctype = str(body.get("computeType") or "")
         if ctype.upper() == "AKS":
@@ -169,18 +172,20 @@ class AciServiceTarget(AzureTarget):
     def settings_from(body: dict) -> SslSettings:
         return SslSettings(
             status="Enabled" if body.get("sslEnabled") else "Disabled",
-            cname=body.get("cname") or None,
-            cert_pem=body.get("sslCertificate") or None,
+            cname=json_text(body.get("cname")),
+            cert_pem=json_text(body.get("sslCertificate")),
         )
 
     def _status_of(self, body: dict) -> TargetStatus:
         ssl = self.settings_from(body)
-        fqdn = ssl.cname if ssl.tls_on and ssl.cname else body.get("publicFqdn")
+        fqdn = ssl.cname if ssl.tls_on and ssl.cname else json_text(body.get("publicFqdn"))
+        uri = body.get("scoringUri")
         status = self.new_status(
-            ssl, fqdn=fqdn, address=body.get("publicIp"), scoring_uri=body.get("scoringUri"),
+            ssl, fqdn=fqdn, address=json_text(body.get("publicIp")),
+            scoring_uri=json_text(uri) if url_parts(uri) else None,
         )
         status.https_uri = https_only(self.endpoint(status).url) if ssl.tls_on else None
-        if body.get("state"):
+        if json_text(body.get("state")):
             status.notes.append(f"service state: {body['state']}")
         self.add_probe(status)
         return status

@@ -34,6 +34,9 @@ from jupyter_mlssl.targets.azure.common import (
     PollerOperation,
     RollbackImpossible,
     diff,
+    json_list,
+    json_object,
+    json_text,
     renew_window_finding,
 )
 from jupyter_mlssl.targets.azure.faults import Call
@@ -101,7 +104,8 @@ class AksComputeTarget(AzureTarget):
                 raise self._translate(exc, call) from None
             except Exception as exc:
                 raise self._translate(exc, call) from None
-            kind = ((raw or {}).get("properties") or {}).get("computeType")
+            raw = json_object(raw)
+            kind = json_object(raw.get("properties")).get("computeType")
             if str(kind).lower() == "kubernetes":
                 raise InputError(
                     f"{self.id}: compute '{self.ref.name}' is a Kubernetes compute: its TLS is"
@@ -125,8 +129,8 @@ class AksComputeTarget(AzureTarget):
 
     @staticmethod
     def _ssl_json(raw: dict) -> dict:
-        props = (raw.get("properties") or {}).get("properties") or {}
-        return dict(props.get("sslConfiguration") or {"status": "Disabled"})
+        props = json_object(json_object(raw.get("properties")).get("properties"))
+        return dict(json_object(props.get("sslConfiguration")) or {"status": "Disabled"})
 
     @staticmethod
     def settings_from(ssl: dict) -> SslSettings:
@@ -134,22 +138,23 @@ class AksComputeTarget(AzureTarget):
                                                            "Disabled")
         return SslSettings(
             status=status,  # type: ignore[arg-type]
-            cname=ssl.get("cname") or None,
-            leaf_domain_label=ssl.get("leafDomainLabel") or None,
+            cname=json_text(ssl.get("cname")),
+            leaf_domain_label=json_text(ssl.get("leafDomainLabel")),
             overwrite_existing_domain=bool(ssl.get("overwriteExistingDomain")),
         )
 
     def _facts(self, raw: dict) -> dict[str, Any]:
         """Region, router address and DNS name; each missing piece becomes a note."""
-        props = raw.get("properties") or {}
-        inner = props.get("properties") or {}
-        facts: dict[str, Any] = {"region": props.get("computeLocation") or raw.get("location"),
-                                 "notes": []}
-        for svc in inner.get("systemServices") or []:
-            if svc.get("publicIpAddress"):
+        props = json_object(raw.get("properties"))
+        inner = json_object(props.get("properties"))
+        facts: dict[str, Any] = {
+            "region": json_text(props.get("computeLocation")) or json_text(raw.get("location")),
+            "notes": []}
+        for svc in json_list(inner.get("systemServices")):
+            if json_text(json_object(svc).get("publicIpAddress")):
                 facts["address"] = svc["publicIpAddress"]
                 break
-        match = AKS_ID.search(props.get("resourceId") or "")
+        match = AKS_ID.search(json_text(props.get("resourceId")) or "")
         if not match:
             facts["notes"].append("the compute names no AKS cluster (properties.resourceId)")
             return facts

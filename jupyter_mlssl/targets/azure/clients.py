@@ -10,7 +10,8 @@
 Every client gets ``base_url`` = the ARM endpoint (sovereign clouds, tests), the token scope
 of that cloud, and the caller's pipeline options: ``connection_verify`` (default: azure-core's,
 i.e. requests honouring REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE, else certifi), ``retry_total``,
-``retry_backoff_factor``, ``connection_timeout``, ``read_timeout``, ``polling_interval``.
+``retry_backoff_factor``, ``connection_timeout``, ``read_timeout``, ``polling_interval``, and
+``max_retry_after`` (the longest wait a ``Retry-After`` buys, :data:`MAX_RETRY_AFTER`).
 
 Logging: certificates and private keys travel in request bodies (the compute PUT, the MMS
 JSON-Patch, the extension PATCH). azure-core's ``NetworkTraceLoggingPolicy`` prints bodies when
@@ -37,6 +38,32 @@ DEFAULT_OPTIONS: dict[str, Any] = {
 }
 
 
+#: The longest wait a ``Retry-After`` (429 / 503) buys. azure-core sleeps for whatever the
+#: header says: a year for "31536000", thousands of years for a far-future date, and raises
+#: on "inf" or garbage. A service asking for more is broken or hostile: we retry sooner and,
+#: once retries are spent, report the throttling in one line. Option ``max_retry_after``.
+MAX_RETRY_AFTER = 60.0
+
+
+def bounded_retry_policy(max_wait: float, **options: Any) -> Any:
+    """azure-core's ``RetryPolicy`` (with ``options``), ``Retry-After`` bounded by ``max_wait``."""
+    import math
+
+    from azure.core.pipeline.policies import RetryPolicy
+
+    class BoundedRetryPolicy(RetryPolicy):
+        def get_retry_after(self, response: Any) -> float | None:
+            try:
+                after = super().get_retry_after(response)
+            except (ValueError, OverflowError):  # "soon", "inf" in -ms, a date out of range
+                return None  # then the ordinary backoff
+            if after is None or math.isnan(after):
+                return None
+            return min(max(after, 0.0), max_wait)
+
+    return BoundedRetryPolicy(**options)
+
+
 def _no_body_logging_policy() -> Any:
     from azure.core.pipeline.policies import SansIOHTTPPolicy
 
@@ -60,6 +87,8 @@ class AzureClients:
         opts = {**DEFAULT_OPTIONS, **self.options}
         opts.pop("probe_timeout", None)
         opts.pop("observe", None)
+        max_wait = float(opts.pop("max_retry_after", MAX_RETRY_AFTER))
+        opts["retry_policy"] = bounded_retry_policy(max_wait, **opts)
         opts["logging_policy"] = _no_body_logging_policy()
         opts["user_agent"] = USER_AGENT
         opts["credential_scopes"] = [self.cloud.scope]
@@ -159,7 +188,7 @@ class AzureClients:
             policies.ProxyPolicy(**kw),
             policies.ContentDecodePolicy(**kw),
             policies.RedirectPolicy(**kw),
-            policies.RetryPolicy(**kw),
+            kw.pop("retry_policy"),
             auth,
             kw.pop("logging_policy"),
             policies.DistributedTracingPolicy(**kw),

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from jupyter_mlssl.errors import OperationError
 from jupyter_mlssl.pki.names import is_ip_address
@@ -153,6 +153,41 @@ def diff(before: SslSettings, after: SslSettings, fields: tuple[str, ...]) -> li
 
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
+
+
+# -- reading a body the service sent -------------------------------------------------------
+# A body is the service's word, not its schema's: a field may be null, missing, or of another
+# type (a list where an object belongs, a number for a name). Readers go through these, so
+# what they cannot read is absent, never a TypeError three calls later.
+
+
+def json_object(value: Any) -> dict:
+    """``value`` when it is a JSON object, else an empty one."""
+    return value if isinstance(value, dict) else {}
+
+
+def json_list(value: Any) -> list:
+    """``value`` when it is a JSON array, else an empty one."""
+    return value if isinstance(value, list) else []
+
+
+def json_text(value: Any) -> str | None:
+    """``value`` when it is a non-empty string, else None."""
+    return value if isinstance(value, str) and value else None
+
+
+def url_parts(value: Any) -> SplitResult | None:
+    """``value`` split as a URL, or None when it is no string or does not parse (``urlsplit``
+    raises ValueError on a bad IPv6 literal, ``.port`` on a port out of range)."""
+    text = json_text(value)
+    if text is None:
+        return None
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 (raises now, not in a caller)
+    except ValueError:
+        return None
+    return parts
 
 
 class RollbackImpossible:

@@ -48,6 +48,9 @@ from jupyter_mlssl.targets.azure.common import (
     PollerOperation,
     RollbackImpossible,
     diff,
+    json_list,
+    json_object,
+    json_text,
 )
 from jupyter_mlssl.targets.azure.faults import Call
 from jupyter_mlssl.targets.base import (
@@ -95,7 +98,8 @@ class K8sExtensionTarget(AzureTarget):
         if self.ref.name:
             body = self.call(Call(self.ref, f"read extension '{self.ref.name}'", READ),
                              send_json, client, "GET", self._url(self.ref.name), params=params)
-            ext_type = ((body or {}).get("properties") or {}).get("extensionType")
+            body = json_object(body)
+            ext_type = json_object(body.get("properties")).get("extensionType")
             if str(ext_type).lower() != EXTENSION_TYPE:
                 raise InputError(f"{self.id}: extension '{self.ref.name}' is of type {ext_type},"
                                  f" not {EXTENSION_TYPE}")
@@ -105,22 +109,22 @@ class K8sExtensionTarget(AzureTarget):
         url: str | None = self._url()
         pages = 0
         while url and pages < 20:  # nextLink pages, bounded
-            page = self.call(call, send_json, client, "GET", url,
-                             params=params if pages == 0 else None) or {}
-            for ext in page.get("value") or []:
-                ext_type = (ext.get("properties") or {}).get("extensionType")
-                if str(ext_type).lower() == EXTENSION_TYPE:
+            page = json_object(self.call(call, send_json, client, "GET", url,
+                                         params=params if pages == 0 else None))
+            for ext in map(json_object, json_list(page.get("value"))):
+                ext_type = json_object(ext.get("properties")).get("extensionType")
+                if str(ext_type).lower() == EXTENSION_TYPE and json_text(ext.get("name")):
                     self.ref = self.ref.with_name(ext["name"])
                     return ext
-            url, pages = page.get("nextLink"), pages + 1
+            url, pages = json_text(page.get("nextLink")), pages + 1
         raise InputError(f"{self.id}: cluster '{self.ref.cluster_name}' has no Azure ML extension"
                          f" ({EXTENSION_TYPE}); install it with az k8s-extension create")
 
     @staticmethod
     def settings_from(config: dict) -> SslSettings:
         if _true(config.get("allowInsecureConnections")):
-            return SslSettings(status="Disabled", cname=config.get("sslCname") or None)
-        return SslSettings(status="Enabled", cname=config.get("sslCname") or None)
+            return SslSettings(status="Disabled", cname=json_text(config.get("sslCname")))
+        return SslSettings(status="Enabled", cname=json_text(config.get("sslCname")))
 
     def _router(self) -> dict:
         """Address and DNS of the ``azureml-fe`` LoadBalancer (AKS clusters only)."""
@@ -149,13 +153,13 @@ class K8sExtensionTarget(AzureTarget):
         return {"note": "no public IP tagged for azureml-fe in the node resource group"}
 
     def _status_of(self, ext: dict) -> TargetStatus:
-        config = (ext.get("properties") or {}).get("configurationSettings") or {}
+        config = json_object(json_object(ext.get("properties")).get("configurationSettings"))
         ssl = self.settings_from(config)
         router = self._router()
         fqdn = ssl.cname if ssl.tls_on else router.get("fqdn")
         host = fqdn or router.get("address")
         notes = [router["note"]] if router.get("note") else []
-        if config.get("sslSecret"):
+        if json_text(config.get("sslSecret")):
             notes.append(f"certificate from Kubernetes secret azureml/{config['sslSecret']}")
         status = self.new_status(
             ssl, fqdn=fqdn, address=router.get("address"),
@@ -173,7 +177,7 @@ class K8sExtensionTarget(AzureTarget):
     # -- planning --------------------------------------------------------------------------
     def plan(self, desired: SslSettings) -> Plan:
         ext = self._read()
-        config = (ext.get("properties") or {}).get("configurationSettings") or {}
+        config = json_object(json_object(ext.get("properties")).get("configurationSettings"))
         current = self.settings_from(config)
         findings: list[Finding] = []
         notes: list[str] = []
@@ -236,7 +240,7 @@ class K8sExtensionTarget(AzureTarget):
     def apply(self, plan: Plan, progress: ProgressCallback | None = None) -> Operation:
         self.refuse_blocked(plan)
         ext = self._read()
-        config = (ext.get("properties") or {}).get("configurationSettings") or {}
+        config = json_object(json_object(ext.get("properties")).get("configurationSettings"))
         self.check_unchanged(plan, _tls_config(config))
         return self._patch(patch_body(plan.desired, config), plan.action, progress)
 

@@ -12,12 +12,11 @@ extension of its cluster; the plan names that extension's id when it can find it
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
 from jupyter_mlssl.errors import MlsslError, OperationError
 from jupyter_mlssl.reports import Finding, Severity
 from jupyter_mlssl.targets.azure.clients import send_json
-from jupyter_mlssl.targets.azure.common import AzureTarget
+from jupyter_mlssl.targets.azure.common import AzureTarget, json_object, json_text, url_parts
 from jupyter_mlssl.targets.azure.faults import Call
 from jupyter_mlssl.targets.base import (
     Operation,
@@ -51,9 +50,9 @@ def read_endpoint(body: dict) -> dict:
     scoring URI yet; a Kubernetes endpoint's TLS is its cluster extension's, seen here
     only through the scheme of its scoring URI. Fleet listings use this on every body.
     """
-    props = body.get("properties") or {}
-    uri = props.get("scoringUri") or None
-    parts = urlsplit(uri) if uri else None
+    props = json_object(json_object(body).get("properties"))
+    parts = url_parts(props.get("scoringUri"))
+    uri = json_text(props.get("scoringUri")) if parts else None
     scheme = parts.scheme.lower() if parts else None
     kubernetes = bool(props.get("compute"))
     if not kubernetes:
@@ -68,7 +67,7 @@ def read_endpoint(body: dict) -> dict:
         "tls": tls,
         "scoring_uri": uri,
         "fqdn": parts.hostname if parts else None,
-        "state": props.get("provisioningState"),
+        "state": json_text(props.get("provisioningState")),
         "compute": props.get("compute"),
     }
 
@@ -79,13 +78,13 @@ class OnlineEndpointTarget(AzureTarget):
 
     def _read(self) -> dict:
         url = f"{self.ref.workspace_path}/onlineEndpoints/{self.ref.name}"
-        return self.call(
+        return json_object(self.call(
             Call(self.ref, f"read online endpoint '{self.ref.name}'", READ),
             send_json, self.clients.arm(), "GET", url, params={"api-version": API_VERSION},
-        ) or {}
+        ))
 
     def status(self) -> TargetStatus:
-        return self._status_of(self._read().get("properties") or {})
+        return self._status_of(json_object(self._read().get("properties")))
 
     def _status_of(self, props: dict) -> TargetStatus:
         read = read_endpoint({"properties": props})

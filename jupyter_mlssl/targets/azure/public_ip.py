@@ -29,6 +29,7 @@ from typing import Any
 
 from jupyter_mlssl.errors import InputError, OperationError
 from jupyter_mlssl.targets.azure.clients import send_json
+from jupyter_mlssl.targets.azure.common import json_object, json_text
 from jupyter_mlssl.targets.azure.faults import service_error
 
 API_VERSION = "2024-07-01"
@@ -88,13 +89,15 @@ class PublicIp:
     raw: dict[str, Any]
 
     @classmethod
-    def from_json(cls, body: dict[str, Any]) -> PublicIp:
-        props = body.get("properties") or {}
-        dns = props.get("dnsSettings") or {}
-        return cls(body.get("id") or "", body.get("name") or "", body.get("location") or "",
-                   props.get("ipAddress"), dns.get("domainNameLabel") or None,
-                   (dns.get("fqdn") or "").rstrip(".") or None,
-                   dns.get("domainNameLabelScope") or None, body)
+    def from_json(cls, body: Any) -> PublicIp:
+        body = json_object(body)
+        props = json_object(body.get("properties"))
+        dns = json_object(props.get("dnsSettings"))
+        return cls(json_text(body.get("id")) or "", json_text(body.get("name")) or "",
+                   json_text(body.get("location")) or "", json_text(props.get("ipAddress")),
+                   json_text(dns.get("domainNameLabel")),
+                   (json_text(dns.get("fqdn")) or "").rstrip(".") or None,
+                   json_text(dns.get("domainNameLabelScope")), body)
 
 
 class PublicIpLabels:

@@ -4,7 +4,8 @@
 
 - ``GET /`` answers a health check; ``POST /score`` takes JSON and returns JSON: the entry
   script's ``run(raw_json)`` (after ``init()``) when the service has one, else the model's
-  ``predict`` on ``{"data": [[...], ...]}``.
+  ``predict`` on ``{"data": [[...], ...]}`` (``scoring.py``; a body the client got wrong is
+  a 400, never a 500).
 - A plain-HTTP port always; an HTTPS port while ``state.json`` says TLS is on.
 - A loopback admin endpoint (its own port, bearer token in ``admin.token``, mode 0600) through
   which the tool says "settings changed": ``POST /reload``. The service then re-reads
@@ -24,97 +25,26 @@ from __future__ import annotations
 
 import hmac
 import http.server
-import importlib.util
 import json
 import os
-import pickle
 import signal
 import socketserver
 import ssl
 import sys
 import threading
 import time
-import traceback
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from jupyter_mlssl.targets.local.scoring import Scorer, json_default, log
 from jupyter_mlssl.targets.local.tls_context import build_context
 
 LOOPBACK = "127.0.0.1"
-MODEL_WAIT = 60.0  # seconds /score waits for the model to load
 HANDSHAKE_TIMEOUT = 10.0
 IDLE_TIMEOUT = 30.0  # keep-alive connections idle longer than this are closed
 MAX_WORKERS = 256  # connections served at once (each keep-alive client holds one)
 MAX_BODY = 10 * 1024 * 1024  # bytes a /score request may send: a batch of rows, not a dataset
-
-
-def _log(message: str) -> None:
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    print(f"{stamp} {message}", file=sys.stderr, flush=True)
-
-
-def _json_default(value: Any) -> Any:
-    tolist = getattr(value, "tolist", None)  # numpy arrays and scalars
-    if callable(tolist):
-        return tolist()
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-
-
-# -- scoring -----------------------------------------------------------------------------
-
-
-class Scorer:
-    """Loads the model (or entry script) once, in the background, and scores requests."""
-
-    def __init__(self, service_dir: Path) -> None:
-        self.dir = service_dir
-        self.ready = threading.Event()
-        self.error: str | None = None
-        self.model: Any = None
-        self.run: Any = None
-        threading.Thread(target=self._load, name="model-loader", daemon=True).start()
-
-    def _load(self) -> None:
-        try:
-            model_path = self.dir / "model.pkl"
-            # Azure ML entry scripts find their model through this variable.
-            os.environ.setdefault("AZUREML_MODEL_DIR", str(self.dir))
-            entry = self.dir / "entry.py"
-            if entry.exists():
-                spec = importlib.util.spec_from_file_location("mlssl_entry_script", entry)
-                assert spec and spec.loader
-                module = importlib.util.module_from_spec(spec)
-                spec.loader.exec_module(module)
-                if hasattr(module, "init"):
-                    module.init()
-                self.run = module.run
-            else:
-                with open(model_path, "rb") as fh:
-                    self.model = pickle.load(fh)  # the user's own model (see module doc)
-        except Exception as exc:
-            self.error = f"{type(exc).__name__}: {exc}"
-            _log("model failed to load:\n" + traceback.format_exc())
-        finally:
-            self.ready.set()
-
-    def score(self, body: bytes) -> tuple[int, Any]:
-        if not self.ready.wait(MODEL_WAIT):
-            return 503, {"error": "the model is still loading; try again"}
-        if self.error:
-            return 500, {"error": f"the model failed to load: {self.error}"}
-        try:
-            if self.run is not None:
-                return 200, self.run(body.decode("utf-8"))
-            payload = json.loads(body or b"null")
-            data = payload.get("data") if isinstance(payload, dict) else payload
-            if data is None:
-                return 400, {"error": 'send JSON like {"data": [[...], ...]}'}
-            return 200, self.model.predict(data)
-        except json.JSONDecodeError as exc:
-            return 400, {"error": f"the request body is not JSON: {exc.msg}"}
-        except Exception as exc:
-            return 500, {"error": f"{type(exc).__name__}: {exc}"}
 
 
 class ScoringHandler(http.server.BaseHTTPRequestHandler):
@@ -126,7 +56,7 @@ class ScoringHandler(http.server.BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
 
     def _send(self, code: int, payload: Any) -> None:
-        body = json.dumps(payload, default=_json_default).encode()
+        body = json.dumps(payload, default=json_default).encode()
         self.send_response(code)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -153,8 +83,26 @@ class ScoringHandler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def handle_expect_100(self) -> bool:
+        # "Expect: 100-continue" asks whether to send the body at all: a length we would
+        # refuse is refused now, not after the client has sent megabytes for nothing.
+        if self.command == "POST" and self._length() is None:
+            return False
+        return super().handle_expect_100()
+
     def _body(self) -> bytes | None:
-        """The request body, exactly Content-Length bytes; ``None`` once refused.
+        """The request body, exactly Content-Length bytes; ``None`` once refused."""
+        length = self._length()
+        if length is None:
+            return None
+        body = self.rfile.read(length) if length else b""
+        if len(body) != length:
+            self.close_connection = True  # the client hung up mid-body: nothing to answer
+            return None
+        return body
+
+    def _length(self) -> int | None:
+        """The body's length; ``None`` once refused.
 
         Bounded before reading: a missing, negative, non-numeric, repeated or too large
         length is refused (411 / 400 / 413) instead of reading to the end of the stream.
@@ -175,11 +123,7 @@ class ScoringHandler(http.server.BaseHTTPRequestHandler):
         if length > MAX_BODY:
             self._refuse(413, f"request body over {MAX_BODY} bytes; send smaller batches")
             return None
-        body = self.rfile.read(length) if length else b""
-        if len(body) != length:
-            self.close_connection = True  # the client hung up mid-body: nothing to answer
-            return None
-        return body
+        return length
 
     def do_POST(self) -> None:
         body = self._body()
@@ -328,9 +272,9 @@ class Service:
         try:
             self.reload()
         except ValueError as exc:  # serve plain HTTP rather than not at all; say why
-            _log(f"TLS not started: {exc}")
+            log(f"TLS not started: {exc}")
             self._publish()
-        _log(f"serving {self.name} on http://{LOOPBACK}:{self.http.server_address[1]}/")
+        log(f"serving {self.name} on http://{LOOPBACK}:{self.http.server_address[1]}/")
         while not self.stopping.wait(0.1):  # a timed wait lets SIGTERM's handler run
             pass
         # Stop listening and leave: in-flight requests are cut, as when a container stops.
