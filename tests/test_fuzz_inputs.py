@@ -503,8 +503,6 @@ def test_label_rules():
     assert check_label("my-model-1") == "my-model-1"
 
 
-@pytest.mark.xfail(reason="public_ip.check_label uses LABEL.match, whose '$' matches before a "
-                   "final newline; public_ip.py is outside this change", strict=False)
 def test_a_label_with_a_trailing_newline_is_refused():
     from jupyter_mlssl.targets.azure.public_ip import check_label
 

@@ -114,14 +114,27 @@ class ArmReader:
     async def get_all(self, path: str, params: dict[str, str], what: str) -> list[dict]:
         """Every item of an ARM list, following ``nextLink``."""
         items: list[dict] = []
-        page = await self.get(path, params, what=what) or {}
-        items += page.get("value") or []
+        page = _page(await self.get(path, params, what=what), what)
+        items += page["value"]
         pages = 1
-        while page.get("nextLink") and pages < 1000:
-            page = await self.get(page["nextLink"], what=what) or {}
-            items += page.get("value") or []
+        while page["nextLink"] and pages < 1000:
+            page = _page(await self.get(page["nextLink"], what=what), what)
+            items += page["value"]
             pages += 1
         return items
+
+
+def _page(body: Any, what: str) -> dict[str, Any]:
+    """One page of an ARM list as the contract says it is: an object with a ``value`` list
+    and maybe a ``nextLink`` string; anything else is the service's fault, said in one line."""
+    if body is None:
+        return {"value": [], "nextLink": None}
+    value = body.get("value") if isinstance(body, dict) else ()
+    link = body.get("nextLink") if isinstance(body, dict) else None
+    if not isinstance(value, list | None) or not isinstance(link, str | None):
+        raise OperationError(f"{what}: the answer is not an ARM list (an object with a value "
+                             "list): try again, or report it to Azure support")
+    return {"value": [v for v in value or [] if isinstance(v, dict)], "nextLink": link}
 
 
 def _error(response: Any) -> str:

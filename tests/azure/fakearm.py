@@ -78,7 +78,7 @@ class Recorded:
 class Fault:
     method: str
     pattern: re.Pattern
-    kind: str  # status | reset | slow | lro
+    kind: str  # status | reset | slow | lro | body (answer ``status`` with ``body`` as is)
     times: int = 1
     status: int = 500
     code: str = "InternalServerError"
@@ -86,6 +86,7 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     outcome: str = "Failed"  # for kind == "lro"
+    body: Any = None  # for kind == "body"
 
 
 @dataclass
@@ -265,6 +266,9 @@ class FakeArm:
             return
         if fault is not None and fault.kind == "slow":
             time.sleep(fault.delay)
+        if fault is not None and fault.kind == "body":
+            h.reply(fault.status, fault.body, fault.headers)
+            return
         if fault is not None and fault.kind == "status":
             h.reply(fault.status, {"error": {"code": fault.code, "message": fault.message}},
                     fault.headers)

@@ -301,6 +301,17 @@ def test_a_slow_workspace_times_out_into_its_own_row(estate, fake, credential, a
     assert "ep-ok" in rows  # the workspace's other listings still came back
 
 
+@pytest.mark.parametrize("page", [[1, 2], "value", {"value": "x"}, {"value": [], "nextLink": 5}])
+def test_a_listing_that_is_not_an_arm_list_is_its_workspaces_error_row(
+        page, estate, fake, credential, arm_pki, tmp_path, monkeypatch):
+    monkeypatch.setenv("MLSSL_HOME", str(tmp_path / "home"))
+    fake.inject("GET", "fleet-a/computes$", kind="body", status=200, body=page)
+    rows = by_name(run_fleet(fake, credential, arm_pki, retries=0))
+    assert rows["fleet-a"].verdict == "error"
+    assert "not an ARM list" in rows["fleet-a"].detail, rows["fleet-a"].detail
+    assert "ep-ok" in rows  # the workspace's other listings still came back
+
+
 def test_aci_services_are_listed_for_workspaces_given_by_id(estate, fake, credential, arm_pki,
                                                             tmp_path, monkeypatch):
     monkeypatch.setenv("MLSSL_HOME", str(tmp_path / "home"))

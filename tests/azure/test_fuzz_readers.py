@@ -285,3 +285,5 @@ def test_hostile_retry_after_from_arm_is_waited_in_bounded_time(fake, open_targe
     assert time.monotonic() - started < 3.0
     line = str(caught.value)
     assert "throttling requests (429) even after retries" in line and "\n" not in line
+    # a wait is echoed only as a plausible number of seconds
+    assert line.endswith("retry in a minute"), line

@@ -173,8 +173,12 @@ def _http(exc: Any, call: Call) -> MlsslError:
             code="conflict",
         )
     if status == 429:
-        after = response.headers.get("Retry-After") if response.headers else None
-        when = f"retry after {after} s" if after else "retry in a minute"
+        after = str(response.headers.get("Retry-After") or "") if response.headers else ""
+        # echoed only as a plausible number of seconds (a date in 9999, or 5,000 digits,
+        # says nothing a person can act on)
+        seconds = after.strip()
+        plausible = seconds.isascii() and seconds.isdigit() and int(seconds[:7]) <= 86400
+        when = f"retry after {int(seconds)} s" if plausible else "retry in a minute"
         return RemoteError(
             status, call.action,
             f"{call.action}: Azure is throttling requests (429) even after retries; {when}",

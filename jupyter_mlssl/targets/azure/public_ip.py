@@ -65,7 +65,7 @@ def _which(message: str) -> str:
 def check_label(label: str) -> str:
     """The documented rules, checked before any call: 3-63 of a-z 0-9 and '-', starting with
     a letter and ending with a letter or digit (unique per region across Azure)."""
-    if not LABEL.match(label or ""):
+    if not isinstance(label, str) or not LABEL.fullmatch(label):
         raise InputError(
             f"{label or '(empty)'}: not a valid DNS label; use 3-63 lowercase letters, digits"
             " and hyphens, starting with a letter and ending with a letter or digit",
