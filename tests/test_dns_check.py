@@ -22,6 +22,7 @@ def server():
     zone.set_cname("edge.example.test", "api.example.test", ttl=60)
     zone.set_cname("away.example.test", "svc.westeurope.cloudapp.azure.com")
     zone.set_aaaa("v6only.example.test", ["fd00::6"])
+    zone.set_cname("xn--bcher-kva.example.test", "api.example.test")  # bücher.example.test
     with DnsServer(zone) as srv:
         yield srv
 
@@ -51,6 +52,15 @@ def test_match_by_address(server):
 def test_match_by_ipv6_address_in_another_spelling(server):
     report = check_dns("api.example.test", expect="FD00:0::4", nameservers=[server.address])
     assert report.verdict == "ok"
+
+
+def test_a_name_typed_in_unicode_is_asked_and_matched_as_dns_writes_it(server):
+    report = check_dns("Bücher.example.test", expect="api.example.test",
+                       nameservers=[server.address])
+    assert (report.verdict, report.name) == ("ok", "xn--bcher-kva.example.test")
+    assert report.cname_chain == ["api.example.test"]
+    assert check_dns("api.example.test", expect="bücher.example.test",
+                     nameservers=[server.address]).verdict == "mismatch"
 
 
 def test_mismatch(server):

@@ -34,11 +34,12 @@ def _norm_name(name: str, what: str) -> str:
         if not text.isprintable() or any(c.isspace() for c in text):
             # dnspython takes them as label bytes; nobody types them into a host name
             raise ValueError("a space or a control character")
-        dns.name.from_text(text)
+        # as DNS writes it: a name typed in Unicode (bücher.example) is asked, and compared
+        # with the CNAME chain that comes back, in its IDNA form (xn--bcher-kva.example)
+        return str(dns.name.from_text(text).to_text(omit_final_dot=True))
     except (ValueError, Exception) as exc:  # dns.name raises its own exception types
         raise InputError(f"{what} '{name}' is not a DNS name ({exc}); "
                          "write e.g. api.contoso.com") from None
-    return text
 
 
 def parse_nameserver(entry: str) -> tuple[str, int]:
