@@ -138,3 +138,29 @@ def _serve_and_follow(proc: subprocess.Popen, path) -> None:
         assert reply.answer[0][0].to_text() == "10.3.3.3"
     finally:
         proc.terminate()
+
+
+def test_idle_tcp_connections_beyond_the_cap_are_closed_and_queries_still_answered(zone):
+    import socket
+
+    from jupyter_mlssl.targets.local.dnsserver import MAX_TCP_CONNECTIONS
+
+    with DnsServer(zone) as server:
+        idle = [socket.create_connection(("127.0.0.1", server.port), timeout=5)
+                for _ in range(MAX_TCP_CONNECTIONS + 8)]
+        try:
+            time.sleep(0.3)  # let the server accept them all
+            closed = 0
+            for sock in idle:
+                sock.settimeout(0.05)
+                try:
+                    closed += sock.recv(1) == b""
+                except TimeoutError:
+                    pass  # held open, waiting for a query
+            assert closed >= 8  # the ones over the cap, closed at accept
+            assert ask(server, "api.example.test").answer  # UDP is served whatever TCP holds
+        finally:
+            for sock in idle:
+                sock.close()
+        time.sleep(0.3)  # the slots come back once those connections end
+        assert ask(server, "api.example.test", tcp=True).answer

@@ -28,13 +28,16 @@ import socket
 import struct
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from jupyter_mlssl.targets.local.zone import MAX_CNAME_HOPS, TYPES, Zone
 
 log = logging.getLogger(__name__)
+
+#: TCP connections served at once (the local zone is asked by one user's tools)
+MAX_TCP_CONNECTIONS = 32
 
 
 class DnsServer:
@@ -68,6 +71,9 @@ class DnsServer:
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
         self._port = 0
+        #: TCP connections served at once; one more is closed at accept. Each lasts at most
+        #: 5 s idle: without a cap, a flood of idle connections costs a thread each.
+        self._tcp_slots = threading.BoundedSemaphore(MAX_TCP_CONNECTIONS)
 
     # -- lifecycle --------------------------------------------------------------------------
     def start(self) -> DnsServer:
@@ -174,11 +180,14 @@ class DnsServer:
             conn, _ = self._tcp.accept()
         except OSError:
             return
+        if not self._tcp_slots.acquire(blocking=False):
+            conn.close()  # RFC 7766 6.2.2: a server may close connections it cannot serve
+            return
         threading.Thread(target=self._serve_tcp, args=(conn,), daemon=True).start()
 
     def _serve_tcp(self, conn: socket.socket) -> None:
         # RFC 7766: length-prefixed messages, several per connection.
-        with conn:
+        with conn, _released(self._tcp_slots):
             conn.setblocking(True)
             conn.settimeout(5)
             try:
@@ -292,6 +301,14 @@ def _rdata(rtype: str, value: str) -> Any:
         flags, tag, text = value.split(None, 2)
         return dnslib.CAA(int(flags), tag, text.strip('"'))
     return getattr(dnslib, rtype)(value)
+
+
+@contextlib.contextmanager
+def _released(slots: threading.BoundedSemaphore) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        slots.release()
 
 
 def _recv_exact(conn: socket.socket, size: int) -> bytes | None:
