@@ -29,22 +29,17 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from jupyter_mlssl.certificates import ALL_CODES, MAX_INPUT_BYTES, inspect
 from jupyter_mlssl.certificates.loading import MAX_CERTIFICATES
 from jupyter_mlssl.cli import main
+from tests.fuzzing import fuzz
 from tests.malformed import KINDS, malformed, pem
 from tests.pki import TestPKI
 
-FUZZ = settings(
-    max_examples=300,
-    deadline=dt.timedelta(seconds=2),
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+FUZZ = fuzz(300)
 #: one moment for every inspection, so the minted certificates are always in date
 NOW = dt.datetime.now(dt.timezone.utc)
 PASSWORD = "fuzz-pw"

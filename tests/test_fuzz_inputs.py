@@ -21,12 +21,11 @@ import re
 import shlex
 import socket
 import time
-from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import event, given
 from hypothesis import strategies as st
 from IPython.core.error import UsageError
 
@@ -41,20 +40,14 @@ from jupyter_mlssl.targets import open_target
 from jupyter_mlssl.targets.azure.dns_zone import parse_zone_id
 from jupyter_mlssl.targets.azure.resource_id import parse, segment_ok
 from jupyter_mlssl.targets.local import LocalTarget, store
+from tests.fuzzing import fuzz
 from tests.pki import TestPKI
 from tests.tlsservers import TLSServer, refused_port
 
 LIMIT_S = 2.0
 
-FUZZ = settings(
-    max_examples=200,
-    deadline=timedelta(seconds=LIMIT_S),
-    derandomize=True,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                           HealthCheck.data_too_large, HealthCheck.filter_too_much],
-    database=None,
-)
-FEW = settings(FUZZ, max_examples=100)
+FUZZ = fuzz(200, LIMIT_S)
+FEW = fuzz(100, LIMIT_S)
 
 NAME = "api.example.test"
 #: what a DNS host name is once IDNA-encoded (the probe, dns set and zone ids agree on it)

@@ -38,7 +38,7 @@ import dns.message
 import dns.query
 import dns.rcode
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from jupyter_mlssl.acme.network import MAX_RETRY_AFTER, retry_time
@@ -48,21 +48,10 @@ from jupyter_mlssl.probing import probe_many
 from jupyter_mlssl.probing.http import MAX_HEADER_BYTES, MAX_VALUE_CHARS, HttpAnswer, parse_head
 from jupyter_mlssl.targets.local.dnsserver import DnsServer
 from jupyter_mlssl.targets.local.zone import Zone
+from tests.fuzzing import fuzz
 from tests.localtarget import deployed
 from tests.pki import write_bundle
 from tests.tlsservers import TLSServer
-
-
-def fuzz(examples: int, seconds: float = 2.0) -> settings:
-    return settings(
-        max_examples=examples,
-        deadline=dt.timedelta(seconds=seconds),
-        derandomize=True,
-        database=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                               HealthCheck.function_scoped_fixture],
-    )
-
 
 #: the longest one-line message accepted
 MAX_LINE = 300

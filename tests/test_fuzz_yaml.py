@@ -15,27 +15,20 @@ import os
 import socket
 import string
 import time
-from datetime import timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from IPython.core.error import UsageError
 
 from jupyter_mlssl.change.settings_yaml import MAX_BYTES, parse
 from jupyter_mlssl.cli import main
+from tests.fuzzing import fuzz
 
 LIMIT_S = 2.0
 MAX_MESSAGE = 300
 
-FUZZ = settings(
-    max_examples=200,
-    deadline=timedelta(seconds=LIMIT_S),
-    derandomize=True,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                           HealthCheck.data_too_large],
-    database=None,
-)
+FUZZ = fuzz(200, LIMIT_S)
 
 GOOD = ("status: enabled\ncname: api.example.test\ncert: c.pem\nkey: k.pem\n"
         "password_env: KEY_PW\nrenew: false\n")

@@ -19,13 +19,12 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from jupyter_mlssl.errors import MlsslError
@@ -41,6 +40,7 @@ from jupyter_mlssl.fleet.rows import (
 from jupyter_mlssl.targets.azure.online_endpoint import read_endpoint
 from tests.azure.conftest import FAST
 from tests.azure.fakearm import aks_compute
+from tests.fuzzing import fuzz
 
 BODIES = json.loads((Path(__file__).parent / "data" / "fleet_bodies.json").read_text())
 COMPUTES = [*BODIES["computes"], aks_compute(ssl_config={"status": "Enabled",
@@ -52,16 +52,6 @@ WS = "/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/test-rg
      "Microsoft.MachineLearningServices/workspaces/my-aml-workspace"
 MAX_LINE = 300
 
-
-def fuzz(examples: int, seconds: float = 2.0) -> settings:
-    return settings(
-        max_examples=examples,
-        deadline=dt.timedelta(seconds=seconds),
-        derandomize=True,
-        database=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                               HealthCheck.function_scoped_fixture],
-    )
 
 
 WRONG = st.one_of(
