@@ -86,6 +86,9 @@ class ScoringHandler(http.server.BaseHTTPRequestHandler):
     def handle_expect_100(self) -> bool:
         # "Expect: 100-continue" asks whether to send the body at all: a length we would
         # refuse is refused now, not after the client has sent megabytes for nothing.
+        if not hasattr(self, f"do_{self.command}"):
+            self.send_error(501, f"Unsupported method ({self.command!r})")
+            return False  # nor for a method it does not take (http.server says 100 first)
         if self.command == "POST" and self._length() is None:
             return False
         return super().handle_expect_100()
