@@ -419,10 +419,16 @@ def test_pem_scan_is_linear():
 
 
 def test_panel_upload_of_10_mb_of_key_armour_is_answered_in_under_two_seconds():
+    from cryptography.hazmat.primitives.asymmetric import ec
+
     from jupyter_mlssl.widgets import Panel
     from tests.ipshell import upload
 
-    begins = (b"-----BEGIN PRIVATE KEY-----\n" * 400_000)[:MAX_INPUT_BYTES]
+    minted = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption())
+    begin = minted.splitlines(keepends=True)[0]  # a key's BEGIN line, from a key minted here
+    begins = (begin * 400_000)[:MAX_INPUT_BYTES]
     panel = Panel()
     start = time.perf_counter()
     upload(panel.certificate.cert_upload, "keys.pem", begins)

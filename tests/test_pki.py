@@ -249,14 +249,24 @@ def test_no_import_cycle_among_the_certificate_modules():
 
 
 def test_private_keys_are_split_off_whole_and_unterminated_ones_stay():
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
     from jupyter_mlssl.pki.pem import split_private_keys
 
     cert = b"-----BEGIN CERTIFICATE-----\nAAA\n-----END CERTIFICATE-----\n"
-    key = b"-----BEGIN EC PRIVATE KEY-----\nBBB\n-----END EC PRIVATE KEY-----\r\n"
-    dangling = b"-----BEGIN PRIVATE KEY-----\nCCC\n"
+    minted = ec.generate_private_key(ec.SECP256R1())  # keys are minted here, never stored
+    sec1 = minted.private_bytes(serialization.Encoding.PEM,
+                                serialization.PrivateFormat.TraditionalOpenSSL,
+                                serialization.NoEncryption())
+    pkcs8 = minted.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                 serialization.NoEncryption())
+    key = sec1.rstrip(b"\n") + b"\r\n"
+    end_ec = sec1.splitlines(keepends=True)[-1]  # the SEC 1 key's END line
+    dangling = b"".join(pkcs8.splitlines(keepends=True)[:2])  # a BEGIN and one line, no END
     rest, keys = split_private_keys(cert + key + dangling + cert)
     assert keys == [key]
     assert rest == cert + dangling + cert
     # a BEGIN closes at the next END of its own label only
-    rest, keys = split_private_keys(dangling + b"-----END EC PRIVATE KEY-----\n")
-    assert keys == [] and rest == dangling + b"-----END EC PRIVATE KEY-----\n"
+    rest, keys = split_private_keys(dangling + end_ec)
+    assert keys == [] and rest == dangling + end_ec
