@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from jupyter_mlssl.errors import InputError, OperationError
+from jupyter_mlssl.pki.facts import renewal_point
 from jupyter_mlssl.reports import Report
 from jupyter_mlssl.reports.table import Table
 from jupyter_mlssl.store.files import private_dir, write_atomic
@@ -76,8 +77,7 @@ def renewal_due(cert_pem: str | bytes, *, directory: str | None = None,
         if when is not None:
             return when.astimezone(dt.timezone.utc)  # type: ignore[no-any-return]
     leaf = x509.load_pem_x509_certificate(pem)
-    start, end = leaf.not_valid_before_utc, leaf.not_valid_after_utc
-    return end - (end - start) / 3
+    return renewal_point(leaf.not_valid_before_utc, leaf.not_valid_after_utc)
 
 
 def directory_client(directory: str, ca_bundle: str | None, *, timeout: float = 15.0) -> Any:

@@ -26,6 +26,7 @@ from jupyter_mlssl.pki.facts import (
     key_weakness,
     name_text,
     printable,
+    renewal_point,
     same_public_key,
     san_names,
     self_issued,
@@ -50,9 +51,8 @@ VALIDITY_LIMITS: tuple[tuple[dt.datetime, int], ...] = (
     (dt.datetime(2020, 9, 1, tzinfo=dt.timezone.utc), 398),
     (dt.datetime(2018, 3, 1, tzinfo=dt.timezone.utc), 825),
 )
-#: Warn when less than this share of the lifetime is left (cert-manager, certbot, Caddy)...
-RENEW_SHARE = 1 / 3
-#: ...and less than this many days: a yearly certificate is not "expiring" four months out.
+#: Warn once the renewal point is passed (a third of the lifetime left, pki.facts) and less
+#: than this many days are left: a yearly certificate is not "expiring" four months out.
 RENEW_DAYS = 30
 
 
@@ -157,9 +157,9 @@ def check_validity(loaded: LoadedCertificate, now: dt.datetime,
     leaf = loaded.leaf
     if leaf is not None and leaf.not_valid_before_utc <= now <= leaf.not_valid_after_utc:
         left = leaf.not_valid_after_utc - now
-        lifetime = leaf.not_valid_after_utc - leaf.not_valid_before_utc
-        threshold = min(lifetime * RENEW_SHARE, dt.timedelta(days=RENEW_DAYS))
-        if left < threshold:
+        due = max(renewal_point(leaf.not_valid_before_utc, leaf.not_valid_after_utc),
+                  leaf.not_valid_after_utc - dt.timedelta(days=RENEW_DAYS))
+        if now > due:
             out.append(Finding(
                 codes.EXPIRING_SOON, WARNING,
                 f"the leaf {describe(leaf)} in {name} expires on "

@@ -14,6 +14,8 @@ import asyncio
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+from jupyter_mlssl.pki.facts import renewal_point
+
 if TYPE_CHECKING:
     from jupyter_mlssl.fleet.rows import FleetRow
 
@@ -23,11 +25,9 @@ ACME_CONCURRENCY = 8
 ACME_TIMEOUT = 5.0
 
 
-def third_of_lifetime(not_before: dt.datetime, not_after: dt.datetime) -> dt.datetime:
-    """Due when one third of the lifetime is left (cert-manager's default)."""
-    if not_after <= not_before:
-        return not_after
-    return not_after - (not_after - not_before) / 3
+#: due when one third of the lifetime is left (cert-manager's default): the rule
+#: ``cert inspect`` and ``renew`` use too
+third_of_lifetime = renewal_point
 
 
 def renewal_due(not_before: dt.datetime | None,

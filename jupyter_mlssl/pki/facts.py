@@ -23,6 +23,8 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from cryptography import x509
     from cryptography.hazmat.primitives.asymmetric.types import (
         CertificatePublicKeyTypes,
@@ -301,6 +303,15 @@ MIN_RSA_BITS = 2048
 MIN_EC_BITS = 256
 #: what to do about any weak key
 STRONG_KEY_FIX = "reissue it with RSA 2048, 3072 or 4096, or EC P-256 or P-384"
+
+
+def renewal_point(not_before: dt.datetime, not_after: dt.datetime) -> dt.datetime:
+    """When a third of the lifetime is left: when to renew (cert-manager's default, and what
+    ACME clients do without a renewal window from the CA). The one lifetime rule the
+    certificate checks, the fleet and ``renew`` share."""
+    if not_after <= not_before:
+        return not_after
+    return not_after - (not_after - not_before) / 3
 
 
 def key_weakness(cert: x509.Certificate) -> str | None:
