@@ -35,7 +35,7 @@ def test_fleet_and_watch_local(local_target, capsys, monkeypatch):
     assert code == 0 and out.strip().splitlines()[-1] == "checked 1 endpoints: exit 0"
 
     # make every certificate due (renewal at once) to see the exit status and the renewal
-    monkeypatch.setattr(renewal, "third_of_lifetime", lambda nb, na, pem=None: nb)
+    monkeypatch.setattr(renewal, "renewal_point", lambda nb, na: nb)
     code, out = run_cli(capsys, "watch", "local://iris")
     assert code == 1 and out.startswith("due local://iris kind=local")
     before = local_target.status().certificate_fingerprint

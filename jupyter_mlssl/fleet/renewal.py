@@ -25,18 +25,13 @@ ACME_CONCURRENCY = 8
 ACME_TIMEOUT = 5.0
 
 
-#: due when one third of the lifetime is left (cert-manager's default): the rule
-#: ``cert inspect`` and ``renew`` use too
-third_of_lifetime = renewal_point
-
-
 def renewal_due(not_before: dt.datetime | None,
                 not_after: dt.datetime | None) -> dt.datetime | None:
-    """When the certificate should be renewed by the lifetime rule; None when its dates are
-    not known."""
+    """When the certificate should be renewed by the lifetime rule (a third of it left, as
+    ``cert inspect`` and ``renew`` judge); None when its dates are not known."""
     if not_before is None or not_after is None:
         return None
-    return third_of_lifetime(not_before, not_after)
+    return renewal_point(not_before, not_after)
 
 
 async def add_acme_windows(rows: list[FleetRow], *,
@@ -69,8 +64,8 @@ async def add_acme_windows(rows: list[FleetRow], *,
         row.cert_kind = "ACME"
         async with gate:
             client = await client_for(record)
-            row.renewal_due = await asyncio.to_thread(
-                acme_renewal.renewal_due, pem, client=client, timeout=timeout)
+            row.renewal_due = await asyncio.to_thread(acme_renewal.renewal_due, pem,
+                                                      client=client)
         row.not_before = row.not_before or not_before
         row.not_after = row.not_after or not_after
 
